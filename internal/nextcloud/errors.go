@@ -1,0 +1,69 @@
+package nextcloud
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Errors callers branch on; an *Error matches them with errors.Is.
+var (
+	ErrNotFound     = errors.New("nextcloud: not found")
+	ErrUnauthorized = errors.New("nextcloud: AppAPI authentication refused")
+	ErrForbidden    = errors.New("nextcloud: forbidden for this user")
+	ErrUnreachable  = errors.New("nextcloud: unreachable")
+	ErrConflict     = errors.New("nextcloud: already exists")
+)
+
+// Error is a failed request to Nextcloud. Its text never holds a secret or a
+// query string; Body is the start of what Nextcloud answered.
+type Error struct {
+	Method     string
+	Path       string
+	StatusCode int    // HTTP status
+	OCSCode    int    // ocs.meta.statuscode, 0 outside OCS
+	Message    string // ocs.meta.message or the start of the body
+	retryAfter time.Duration
+}
+
+func (e *Error) Error() string {
+	if e.OCSCode != 0 {
+		return fmt.Sprintf("nextcloud: %s %s: %d (ocs %d) %s", e.Method, e.Path, e.StatusCode, e.OCSCode, e.Message)
+	}
+	return fmt.Sprintf("nextcloud: %s %s: %d %s", e.Method, e.Path, e.StatusCode, e.Message)
+}
+
+// Is makes an *Error match the package's sentinel errors.
+func (e *Error) Is(target error) bool {
+	code := e.StatusCode
+	if e.OCSCode >= 400 && e.OCSCode < 600 {
+		code = e.OCSCode // OCS v1, or v2 answering 200 with a failure code
+	}
+	switch target {
+	case ErrNotFound:
+		return code == http.StatusNotFound
+	case ErrUnauthorized:
+		return code == http.StatusUnauthorized || e.OCSCode == 997
+	case ErrForbidden:
+		return code == http.StatusForbidden
+	case ErrConflict:
+		return code == http.StatusConflict || code == http.StatusMethodNotAllowed
+	case ErrUnreachable:
+		return code >= 500
+	}
+	return false
+}
+
+// Permanent reports whether retrying the same request cannot help: client
+// errors other than timeouts and throttling.
+func (e *Error) Permanent() bool {
+	switch e.StatusCode {
+	case http.StatusRequestTimeout, http.StatusTooEarly, http.StatusTooManyRequests:
+		return false
+	}
+	return e.StatusCode >= 400 && e.StatusCode < 500
+}
+
+// RetryAfter is the delay Nextcloud asked for, if any.
+func (e *Error) RetryAfter() time.Duration { return e.retryAfter }

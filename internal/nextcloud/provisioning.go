@@ -1,0 +1,169 @@
+package nextcloud
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+)
+
+// Account is a Nextcloud account as the provisioning API describes it.
+type Account struct {
+	ID          string   `json:"id"`
+	DisplayName string   `json:"displayname"`
+	Email       string   `json:"email"`
+	Groups      []string `json:"groups"`
+	Enabled     bool     `json:"enabled"`
+	Language    string   `json:"language"`
+	LastLogin   int64    `json:"lastLogin"` // milliseconds since the epoch, 0 if never
+}
+
+// UnmarshalJSON accepts Nextcloud's quirks: email may be null.
+func (a *Account) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		ID          string   `json:"id"`
+		DisplayName string   `json:"displayname"`
+		Email       *string  `json:"email"`
+		Groups      []string `json:"groups"`
+		Enabled     *bool    `json:"enabled"`
+		Language    string   `json:"language"`
+		LastLogin   int64    `json:"lastLogin"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*a = Account{ID: raw.ID, DisplayName: raw.DisplayName, Groups: raw.Groups,
+		Enabled: raw.Enabled == nil || *raw.Enabled, Language: raw.Language, LastLogin: raw.LastLogin}
+	if raw.Email != nil {
+		a.Email = *raw.Email
+	}
+	return nil
+}
+
+// AllUserIDs lists every uid, disabled accounts included, through AppAPI's
+// own endpoint (no acting user needed, no paging).
+func (c *Client) AllUserIDs(ctx context.Context) ([]string, error) {
+	var ids []string
+	if err := c.ocs(ctx, "GET", "/apps/app_api/api/v1/users", nil, nil, &ids); err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	return ids, nil
+}
+
+// Accounts returns every account with its details and groups, sorted by uid.
+// The client must act as an admin. It reads pageSize accounts per request.
+func (c *Client) Accounts(ctx context.Context, pageSize int) ([]Account, error) {
+	if pageSize <= 0 {
+		pageSize = 100
+	}
+	var all []Account
+	for offset := 0; ; offset += pageSize {
+		var data struct {
+			Users json.RawMessage `json:"users"`
+		}
+		q := url.Values{"limit": {strconv.Itoa(pageSize)}, "offset": {strconv.Itoa(offset)}}
+		if err := c.ocs(ctx, "GET", "/cloud/users/details", q, nil, &data); err != nil {
+			return nil, fmt.Errorf("list account details: %w", err)
+		}
+		// An object keyed by uid; PHP sends an empty list when there is none.
+		var page map[string]Account
+		if len(data.Users) > 0 && !bytes.HasPrefix(bytes.TrimSpace(data.Users), []byte("[")) {
+			if err := json.Unmarshal(data.Users, &page); err != nil {
+				return nil, fmt.Errorf("list account details: decode: %w", err)
+			}
+		}
+		for uid, a := range page {
+			if a.ID == "" {
+				a.ID = uid
+			}
+			all = append(all, a)
+		}
+		if len(page) < pageSize {
+			break
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
+	return all, nil
+}
+
+// Account returns one account. It returns an error matching ErrNotFound if
+// there is no such account.
+func (c *Client) Account(ctx context.Context, uid string) (Account, error) {
+	var a Account
+	if err := c.ocs(ctx, "GET", "/cloud/users/"+url.PathEscape(uid), nil, nil, &a); err != nil {
+		return Account{}, fmt.Errorf("read account %s: %w", uid, err)
+	}
+	return a, nil
+}
+
+// Groups lists every group id.
+func (c *Client) Groups(ctx context.Context) ([]string, error) {
+	var data struct {
+		Groups []string `json:"groups"`
+	}
+	if err := c.ocs(ctx, "GET", "/cloud/groups", nil, nil, &data); err != nil {
+		return nil, fmt.Errorf("list groups: %w", err)
+	}
+	return data.Groups, nil
+}
+
+// GroupMembers lists the uids in group gid.
+func (c *Client) GroupMembers(ctx context.Context, gid string) ([]string, error) {
+	var data struct {
+		Users []string `json:"users"`
+	}
+	if err := c.ocs(ctx, "GET", "/cloud/groups/"+url.PathEscape(gid)+"/users", nil, nil, &data); err != nil {
+		return nil, fmt.Errorf("list members of %s: %w", gid, err)
+	}
+	return data.Users, nil
+}
+
+// NewAccount describes an account to create.
+type NewAccount struct {
+	ID          string   `json:"userid"`
+	Password    string   `json:"password,omitempty"`
+	DisplayName string   `json:"displayName,omitempty"`
+	Email       string   `json:"email,omitempty"`
+	Groups      []string `json:"groups,omitempty"`
+	Language    string   `json:"language,omitempty"`
+}
+
+// CreateAccount creates an account (acting as an admin).
+func (c *Client) CreateAccount(ctx context.Context, a NewAccount) error {
+	if err := c.ocs(ctx, "POST", "/cloud/users", nil, a, nil); err != nil {
+		return fmt.Errorf("create account %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+// SetAccountEnabled enables or disables an account (acting as an admin).
+func (c *Client) SetAccountEnabled(ctx context.Context, uid string, enabled bool) error {
+	action := "disable"
+	if enabled {
+		action = "enable"
+	}
+	if err := c.ocs(ctx, "PUT", "/cloud/users/"+url.PathEscape(uid)+"/"+action, nil, nil, nil); err != nil {
+		return fmt.Errorf("%s account %s: %w", action, uid, err)
+	}
+	return nil
+}
+
+// CreateGroup creates a group (acting as an admin).
+func (c *Client) CreateGroup(ctx context.Context, gid string) error {
+	if err := c.ocs(ctx, "POST", "/cloud/groups", nil, map[string]string{"groupid": gid}, nil); err != nil {
+		return fmt.Errorf("create group %s: %w", gid, err)
+	}
+	return nil
+}
+
+// AddToGroup adds an account to a group (acting as an admin).
+func (c *Client) AddToGroup(ctx context.Context, uid, gid string) error {
+	err := c.ocs(ctx, "POST", "/cloud/users/"+url.PathEscape(uid)+"/groups", nil, map[string]string{"groupid": gid}, nil)
+	if err != nil {
+		return fmt.Errorf("add %s to %s: %w", uid, gid, err)
+	}
+	return nil
+}
