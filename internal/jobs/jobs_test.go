@@ -28,7 +28,7 @@ func newQueue(t *testing.T) (*Queue, *store.Store) {
 
 type retryLater struct{}
 
-func (retryLater) Error() string              { return "busy" }
+func (retryLater) Error() string             { return "busy" }
 func (retryLater) RetryAfter() time.Duration { return time.Hour }
 
 type badRequest struct{}

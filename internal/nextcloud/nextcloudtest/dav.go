@@ -1,0 +1,650 @@
+package nextcloudtest
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/xml"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/url"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/net/webdav"
+)
+
+// collection is a calendar or an address book, objects kept byte for byte.
+type collection struct {
+	uri         string
+	displayName string
+	description string
+	components  []string // calendars only
+	objects     map[string]*object
+	ctag        int
+}
+
+type object struct {
+	data    []byte
+	etag    string
+	modTime time.Time
+}
+
+const (
+	nsDAV  = "DAV:"
+	nsCal  = "urn:ietf:params:xml:ns:caldav"
+	nsCard = "urn:ietf:params:xml:ns:carddav"
+	nsCS   = "http://calendarserver.org/ns/"
+	nsOC   = "http://owncloud.org/ns"
+)
+
+// davLocked returns (creating it) a user's DAV data: an empty files tree, a
+// "personal" calendar and a "contacts" address book, as Nextcloud creates
+// them at first login.
+func (s *Server) davLocked(uid string) *userDAV {
+	d := s.dav[uid]
+	if d != nil {
+		return d
+	}
+	d = &userDAV{files: webdav.NewMemFS(), locks: webdav.NewMemLS(),
+		cals: map[string]*collection{}, books: map[string]*collection{}, fileIDs: map[string]int{}}
+	d.cals["personal"] = &collection{uri: "personal", displayName: "Personal", components: []string{"VEVENT"}, objects: map[string]*object{}}
+	d.books["contacts"] = &collection{uri: "contacts", displayName: "Contacts", objects: map[string]*object{}}
+	d.handler = &webdav.Handler{Prefix: "/remote.php/dav/files/" + uid, FileSystem: d.files, LockSystem: d.locks}
+	s.dav[uid] = d
+	return d
+}
+
+// PutFile stores a file in a user's files (seeding).
+func (s *Server) PutFile(uid, p string, content []byte) error {
+	s.mu.Lock()
+	d := s.davLocked(uid)
+	s.mu.Unlock()
+	ctx := context.Background()
+	dir := path.Dir(path.Clean("/" + p))
+	if err := d.files.Mkdir(ctx, dir, 0o755); err != nil && dir != "/" {
+		// MkdirAll
+		parts := strings.Split(strings.Trim(dir, "/"), "/")
+		cur := ""
+		for _, part := range parts {
+			cur += "/" + part
+			d.files.Mkdir(ctx, cur, 0o755)
+		}
+	}
+	f, err := d.files.OpenFile(ctx, path.Clean("/"+p), 0x241 /* O_WRONLY|O_CREATE|O_TRUNC */, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(content); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// PutCalendar creates (or renames) a calendar of uid.
+func (s *Server) PutCalendar(uid, uri, displayName string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.davLocked(uid)
+	if c := d.cals[uri]; c != nil {
+		c.displayName = displayName
+		return
+	}
+	d.cals[uri] = &collection{uri: uri, displayName: displayName, components: []string{"VEVENT", "VTODO"}, objects: map[string]*object{}}
+}
+
+// PutAddressBook creates (or renames) an address book of uid.
+func (s *Server) PutAddressBook(uid, uri, displayName string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.davLocked(uid)
+	if c := d.books[uri]; c != nil {
+		c.displayName = displayName
+		return
+	}
+	d.books[uri] = &collection{uri: uri, displayName: displayName, objects: map[string]*object{}}
+}
+
+// PutObject stores a calendar object or a vCard as is (seeding). kind is
+// "calendars" or "addressbooks".
+func (s *Server) PutObject(uid, kind, collURI, name string, data []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.davLocked(uid)
+	m := d.cals
+	if kind == "addressbooks" {
+		m = d.books
+	}
+	c := m[collURI]
+	if c == nil {
+		return fmt.Errorf("no collection %s/%s", kind, collURI)
+	}
+	c.put(name, data, s.now())
+	return nil
+}
+
+// Objects returns a copy of the objects of a collection, by name.
+func (s *Server) Objects(uid, kind, collURI string) map[string][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.davLocked(uid)
+	m := d.cals
+	if kind == "addressbooks" {
+		m = d.books
+	}
+	out := map[string][]byte{}
+	if c := m[collURI]; c != nil {
+		for k, o := range c.objects {
+			out[k] = append([]byte(nil), o.data...)
+		}
+	}
+	return out
+}
+
+func (c *collection) put(name string, data []byte, now time.Time) (created bool) {
+	sum := md5.Sum(data)
+	_, exists := c.objects[name]
+	c.objects[name] = &object{data: append([]byte(nil), data...), etag: hex.EncodeToString(sum[:]), modTime: now}
+	c.ctag++
+	return !exists
+}
+
+// davAuthFailed is Sabre's answer when no authentication passed.
+const davAuthFailed = `<?xml version="1.0" encoding="utf-8"?>
+<d:error xmlns:d="DAV:" xmlns:s="http://sabredav.org/ns">
+  <s:exception>Sabre\DAV\Exception\NotAuthenticated</s:exception>
+  <s:message>No public access to this resource., AppAPIAuth has not passed, This request is not for a federated calendar, No 'Authorization: Basic' header found. Either the client didn't send one, or the server is misconfigured, No 'Authorization: Bearer' header found. Either the client didn't send one, or the server is mis-configured, No 'Authorization: Basic' header found. Either the client didn't send one, or the server is misconfigured</s:message>
+</d:error>
+`
+
+func sabreError(w http.ResponseWriter, status int, exception, message string) {
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<d:error xmlns:d=\"DAV:\" xmlns:s=\"http://sabredav.org/ns\">\n  <s:exception>%s</s:exception>\n  <s:message>%s</s:message>\n</d:error>\n",
+		exception, html.EscapeString(message))
+}
+
+func (s *Server) serveDAV(w http.ResponseWriter, r *http.Request) {
+	// The DAV plugin of AppAPI does not check whether the app is enabled,
+	// only the secret and the user (fixture 81).
+	who, present, ok := s.appAPIAuth(r)
+	if present && !ok && r.Header.Get("EX-APP-ID") != "" {
+		s.mu.Lock()
+		a := s.apps[r.Header.Get("EX-APP-ID")]
+		s.mu.Unlock()
+		if a != nil && !a.Enabled {
+			saved := a.Enabled
+			s.mu.Lock()
+			a.Enabled = true
+			who, present, ok = s.appAPIAuth(r)
+			a.Enabled = saved
+			s.mu.Unlock()
+		}
+	}
+	if !present {
+		if u, bok := s.browserAuth(r); bok {
+			who, ok = caller{user: u}, true
+		}
+	}
+	if !ok || who.user == "" {
+		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, davAuthFailed)
+		return
+	}
+	rest := strings.TrimPrefix(r.URL.Path, "/remote.php/dav/")
+	kind, rest, _ := strings.Cut(rest, "/")
+	if kind == "addressbooks" {
+		rest = strings.TrimPrefix(rest, "users/")
+	}
+	owner, rest, _ := strings.Cut(rest, "/")
+	owner, _ = url.PathUnescape(owner)
+	switch kind {
+	case "files":
+		s.serveFiles(w, r, who.user, owner)
+	case "calendars", "addressbooks":
+		if owner != who.user {
+			sabreError(w, http.StatusNotFound, `Sabre\DAV\Exception\NotFound`, "Node with name '"+owner+"' could not be found")
+			return
+		}
+		s.serveCollections(w, r, who.user, kind, rest)
+	default:
+		sabreError(w, http.StatusNotFound, `Sabre\DAV\Exception\NotFound`, "File not found: "+kind+" in 'root'")
+	}
+}
+
+// serveFiles serves a user's files. Another user's tree shows only its root,
+// without children, as Nextcloud does for an admin acting user (fixture 32).
+func (s *Server) serveFiles(w http.ResponseWriter, r *http.Request, user, owner string) {
+	s.mu.Lock()
+	exists := s.users[owner] != nil
+	d := s.davLocked(user)
+	s.mu.Unlock()
+	if owner != user {
+		if !exists || r.Method != "PROPFIND" {
+			sabreError(w, http.StatusNotFound, `Sabre\DAV\Exception\NotFound`, "File with name "+owner+" could not be located")
+			return
+		}
+		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+		w.WriteHeader(http.StatusMultiStatus)
+		fmt.Fprintf(w, `<?xml version="1.0"?>`+"\n"+`<d:multistatus xmlns:d="DAV:" xmlns:s="http://sabredav.org/ns" xmlns:oc="http://owncloud.org/ns" xmlns:nc="http://nextcloud.org/ns"><d:response><d:href>/remote.php/dav/files/%s/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>`, url.PathEscape(owner))
+		return
+	}
+	d.handler.ServeHTTP(w, r)
+}
+
+// serveCollections serves the calendars or address books of user; rest is
+// the path below the home ("", "personal/", "personal/x.ics").
+func (s *Server) serveCollections(w http.ResponseWriter, r *http.Request, user, kind, rest string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.davLocked(user)
+	colls := d.cals
+	if kind == "addressbooks" {
+		colls = d.books
+	}
+	home := "/remote.php/dav/calendars/" + url.PathEscape(user) + "/"
+	if kind == "addressbooks" {
+		home = "/remote.php/dav/addressbooks/users/" + url.PathEscape(user) + "/"
+	}
+	collURI, name, _ := strings.Cut(strings.TrimSuffix(rest, "/"), "/")
+	name, _ = url.PathUnescape(name)
+	c := colls[collURI]
+
+	switch {
+	case r.Method == "PROPFIND" && collURI == "":
+		props := requestedProps(r)
+		var b bytes.Buffer
+		writeResponse(&b, home, homeProps(), props)
+		if r.Header.Get("Depth") != "0" {
+			for _, uri := range sortedKeys(colls) {
+				writeResponse(&b, home+uri+"/", collProps(colls[uri], kind), props)
+			}
+			if kind == "calendars" {
+				writeResponse(&b, home+"inbox/", specialProps("cal:schedule-inbox"), props)
+				writeResponse(&b, home+"outbox/", specialProps("cal:schedule-outbox"), props)
+				writeResponse(&b, home+"trashbin/", specialProps("nc:trash-bin"), props)
+			}
+		}
+		multistatus(w, b.Bytes())
+	case c == nil && (r.Method == "MKCALENDAR" || r.Method == "MKCOL") && name == "":
+		if collURI == "inbox" || collURI == "outbox" || collURI == "trashbin" {
+			sabreError(w, http.StatusMethodNotAllowed, `Sabre\DAV\Exception\MethodNotAllowed`, "The resource you tried to create already exists")
+			return
+		}
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		nc := &collection{uri: collURI, displayName: xmlText(body, "displayname"), objects: map[string]*object{}}
+		if kind == "calendars" {
+			nc.components = []string{"VEVENT", "VTODO"}
+			nc.description = xmlText(body, "calendar-description")
+		} else {
+			nc.description = xmlText(body, "addressbook-description")
+		}
+		if nc.displayName == "" {
+			nc.displayName = collURI
+		}
+		colls[collURI] = nc
+		w.WriteHeader(http.StatusCreated)
+	case c == nil:
+		if r.Method == "MKCALENDAR" || r.Method == "MKCOL" {
+			sabreError(w, http.StatusMethodNotAllowed, `Sabre\DAV\Exception\MethodNotAllowed`, "The resource you tried to create already exists")
+			return
+		}
+		sabreError(w, http.StatusNotFound, `Sabre\DAV\Exception\NotFound`, "Node with name '"+collURI+"' could not be found")
+	case name == "":
+		s.serveCollection(w, r, c, kind, home+collURI+"/")
+	default:
+		s.serveObject(w, r, c, kind, name)
+	}
+}
+
+func (s *Server) serveCollection(w http.ResponseWriter, r *http.Request, c *collection, kind, href string) {
+	switch r.Method {
+	case "MKCALENDAR", "MKCOL":
+		sabreError(w, http.StatusMethodNotAllowed, `Sabre\DAV\Exception\MethodNotAllowed`, "The resource you tried to create already exists")
+	case "GET":
+		if _, ok := r.URL.Query()["export"]; !ok {
+			sabreError(w, http.StatusNotImplemented, `Sabre\DAV\Exception\NotImplemented`, "GET is only implemented on File objects")
+			return
+		}
+		if kind == "calendars" {
+			w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+			w.Header().Set("Content-Disposition", `attachment; filename="`+c.uri+`.ics"`)
+			io.WriteString(w, exportCalendar(c))
+			return
+		}
+		w.Header().Set("Content-Type", "text/directory")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+c.uri+`.vcf"`)
+		for _, n := range sortedKeys(c.objects) {
+			w.Write(c.objects[n].data)
+		}
+	case "PROPFIND", "REPORT":
+		props := requestedProps(r)
+		var b bytes.Buffer
+		if r.Method == "PROPFIND" {
+			writeResponse(&b, href, collProps(c, kind), props)
+		}
+		if r.Method == "REPORT" || r.Header.Get("Depth") != "0" {
+			wanted := reportHrefs(r)
+			for _, n := range sortedKeys(c.objects) {
+				if wanted != nil && !wanted[n] {
+					continue
+				}
+				writeResponse(&b, href+url.PathEscape(n), objectProps(c.objects[n], kind), props)
+			}
+		}
+		multistatus(w, b.Bytes())
+	case "DELETE":
+		m := s.dav
+		for _, d := range m {
+			if kind == "calendars" && d.cals[c.uri] == c {
+				delete(d.cals, c.uri)
+			}
+			if kind == "addressbooks" && d.books[c.uri] == c {
+				delete(d.books, c.uri)
+			}
+		}
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		sabreError(w, http.StatusNotImplemented, `Sabre\DAV\Exception\NotImplemented`, r.Method+" is not implemented")
+	}
+}
+
+func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, c *collection, kind, name string) {
+	o := c.objects[name]
+	ct := "text/calendar; charset=utf-8"
+	if kind == "addressbooks" {
+		ct = "text/vcard; charset=utf-8"
+	}
+	switch r.Method {
+	case "GET", "HEAD":
+		if o == nil {
+			sabreError(w, http.StatusNotFound, `Sabre\DAV\Exception\NotFound`, "Card "+name+" not found")
+			return
+		}
+		w.Header().Set("Content-Type", ct)
+		w.Header().Set("ETag", `"`+o.etag+`"`)
+		w.Header().Set("Last-Modified", o.modTime.UTC().Format(http.TimeFormat))
+		if r.Method == "GET" {
+			w.Write(o.data)
+		}
+	case "PUT":
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 20<<20))
+		begin := "BEGIN:VCALENDAR"
+		if kind == "addressbooks" {
+			begin = "BEGIN:VCARD"
+		}
+		if !bytes.Contains(body, []byte(begin)) {
+			sabreError(w, http.StatusUnsupportedMediaType, `Sabre\DAV\Exception\UnsupportedMediaType`, "This resource only supports valid data")
+			return
+		}
+		if im := r.Header.Get("If-None-Match"); im == "*" && o != nil {
+			sabreError(w, http.StatusPreconditionFailed, `Sabre\DAV\Exception\PreconditionFailed`, "An If-None-Match header was specified, but the ETag matched (or * was specified).")
+			return
+		}
+		created := c.put(name, body, s.now())
+		w.Header().Set("ETag", `"`+c.objects[name].etag+`"`)
+		if created {
+			w.WriteHeader(http.StatusCreated)
+		} else {
+			w.WriteHeader(http.StatusNoContent)
+		}
+	case "DELETE":
+		if o == nil {
+			sabreError(w, http.StatusNotFound, `Sabre\DAV\Exception\NotFound`, "Card "+name+" not found")
+			return
+		}
+		delete(c.objects, name)
+		c.ctag++
+		w.WriteHeader(http.StatusNoContent)
+	case "PROPFIND":
+		if o == nil {
+			sabreError(w, http.StatusNotFound, `Sabre\DAV\Exception\NotFound`, "Card "+name+" not found")
+			return
+		}
+		var b bytes.Buffer
+		writeResponse(&b, r.URL.Path, objectProps(o, kind), requestedProps(r))
+		multistatus(w, b.Bytes())
+	default:
+		sabreError(w, http.StatusNotImplemented, `Sabre\DAV\Exception\NotImplemented`, r.Method+" is not implemented")
+	}
+}
+
+// exportCalendar merges a calendar's objects into one VCALENDAR, as
+// Nextcloud's ?export (Sabre's ICSExportPlugin) does.
+func exportCalendar(c *collection) string {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nCALSCALE:GREGORIAN\r\nPRODID:-//SabreDAV//SabreDAV//EN\r\n")
+	b.WriteString("X-WR-CALNAME:" + c.displayName + "\r\nREFRESH-INTERVAL;VALUE=DURATION:PT4H\r\nX-PUBLISHED-TTL:PT4H\r\n")
+	for _, n := range sortedKeys(c.objects) {
+		lines := strings.Split(strings.ReplaceAll(string(c.objects[n].data), "\r\n", "\n"), "\n")
+		depth := 0
+		for _, l := range lines {
+			switch {
+			case l == "":
+				continue
+			case strings.HasPrefix(l, "BEGIN:"):
+				depth++
+				if depth == 1 {
+					continue
+				}
+			case strings.HasPrefix(l, "END:"):
+				depth--
+				if depth == 0 {
+					continue
+				}
+			case depth == 1:
+				continue // VERSION, PRODID… of the object's own VCALENDAR
+			}
+			b.WriteString(l + "\r\n")
+		}
+	}
+	b.WriteString("END:VCALENDAR\r\n")
+	return b.String()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// prop is a property value, already XML, keyed by "prefix:name".
+type propSet map[string]string
+
+func homeProps() propSet {
+	return propSet{"d:resourcetype": "<d:collection/>"}
+}
+
+func specialProps(rt string) propSet {
+	return propSet{"d:resourcetype": "<d:collection/><" + rt + "/>"}
+}
+
+func collProps(c *collection, kind string) propSet {
+	p := propSet{
+		"d:displayname": html.EscapeString(c.displayName),
+		"cs:getctag":    fmt.Sprintf("http://sabre.io/ns/sync/%d", c.ctag),
+		"d:sync-token":  fmt.Sprintf("http://sabre.io/ns/sync/%d", c.ctag),
+	}
+	if kind == "calendars" {
+		p["d:resourcetype"] = "<d:collection/><cal:calendar/>"
+		var comps strings.Builder
+		for _, comp := range c.components {
+			comps.WriteString(`<cal:comp name="` + comp + `"/>`)
+		}
+		p["cal:supported-calendar-component-set"] = comps.String()
+		if c.description != "" {
+			p["cal:calendar-description"] = html.EscapeString(c.description)
+		}
+	} else {
+		p["d:resourcetype"] = "<d:collection/><card:addressbook/>"
+		if c.description != "" {
+			p["card:addressbook-description"] = html.EscapeString(c.description)
+		}
+	}
+	return p
+}
+
+func objectProps(o *object, kind string) propSet {
+	p := propSet{
+		"d:getetag":          "&quot;" + o.etag + "&quot;",
+		"d:getcontentlength": fmt.Sprint(len(o.data)),
+		"d:getlastmodified":  o.modTime.UTC().Format(http.TimeFormat),
+		"d:resourcetype":     "",
+	}
+	if kind == "calendars" {
+		p["d:getcontenttype"] = "text/calendar; charset=utf-8; component=vevent"
+		p["cal:calendar-data"] = html.EscapeString(string(o.data))
+	} else {
+		p["d:getcontenttype"] = "text/vcard; charset=utf-8"
+		p["card:address-data"] = html.EscapeString(string(o.data))
+	}
+	return p
+}
+
+var prefixes = map[string]string{nsDAV: "d", nsCal: "cal", nsCard: "card", nsCS: "cs", nsOC: "oc", "http://nextcloud.org/ns": "nc"}
+
+// requestedProps lists the "prefix:name" properties a PROPFIND or REPORT
+// asks for; nil means all (allprop or no body).
+func requestedProps(r *http.Request) []string {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	r.Body = io.NopCloser(bytes.NewReader(body)) // read again by reportHrefs
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	var out []string
+	depth, propDepth := 0, -1
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+			if t.Name.Local == "allprop" {
+				return nil
+			}
+			if t.Name.Local == "prop" && t.Name.Space == nsDAV && propDepth < 0 {
+				propDepth = depth
+			} else if propDepth > 0 && depth == propDepth+1 {
+				pfx, ok := prefixes[t.Name.Space]
+				if !ok {
+					pfx = "x"
+				}
+				out = append(out, pfx+":"+t.Name.Local)
+			}
+		case xml.EndElement:
+			if depth == propDepth {
+				propDepth = -2 // only the first <prop>
+			}
+			depth--
+		}
+	}
+	if out == nil {
+		return nil
+	}
+	return out
+}
+
+// reportHrefs returns the object names a multiget asks for, nil for a query.
+func reportHrefs(r *http.Request) map[string]bool {
+	if r.Method != "REPORT" {
+		return nil
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	var out map[string]bool
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return out
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "href" && se.Name.Space == nsDAV {
+			var h string
+			if dec.DecodeElement(&h, &se) == nil {
+				if out == nil {
+					out = map[string]bool{}
+				}
+				name, _ := url.PathUnescape(path.Base(h))
+				out[name] = true
+			}
+		}
+	}
+}
+
+func writeResponse(b *bytes.Buffer, href string, have propSet, want []string) {
+	b.WriteString("<d:response><d:href>" + html.EscapeString(href) + "</d:href>")
+	var found, missing []string
+	if want == nil {
+		for _, k := range sortedKeys(have) {
+			found = append(found, k)
+		}
+	} else {
+		for _, k := range want {
+			if _, ok := have[k]; ok {
+				found = append(found, k)
+			} else {
+				missing = append(missing, k)
+			}
+		}
+	}
+	if len(found) > 0 {
+		b.WriteString("<d:propstat><d:prop>")
+		for _, k := range found {
+			if have[k] == "" {
+				b.WriteString("<" + k + "/>")
+			} else {
+				b.WriteString("<" + k + ">" + have[k] + "</" + k + ">")
+			}
+		}
+		b.WriteString("</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>")
+	}
+	if len(missing) > 0 {
+		b.WriteString("<d:propstat><d:prop>")
+		for _, k := range missing {
+			if strings.HasPrefix(k, "x:") {
+				continue
+			}
+			b.WriteString("<" + k + "/>")
+		}
+		b.WriteString("</d:prop><d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>")
+	}
+	b.WriteString("</d:response>")
+}
+
+func multistatus(w http.ResponseWriter, inner []byte) {
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.WriteHeader(http.StatusMultiStatus)
+	io.WriteString(w, `<?xml version="1.0"?>`+"\n"+`<d:multistatus xmlns:d="DAV:" xmlns:s="http://sabredav.org/ns" xmlns:cal="urn:ietf:params:xml:ns:caldav" xmlns:cs="http://calendarserver.org/ns/" xmlns:card="urn:ietf:params:xml:ns:carddav" xmlns:oc="http://owncloud.org/ns" xmlns:nc="http://nextcloud.org/ns">`)
+	w.Write(inner)
+	io.WriteString(w, "</d:multistatus>\n")
+}
+
+// xmlText returns the text of the first element with the given local name.
+func xmlText(body []byte, local string) string {
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == local {
+			var s string
+			if dec.DecodeElement(&s, &se) == nil {
+				return s
+			}
+			return ""
+		}
+	}
+}

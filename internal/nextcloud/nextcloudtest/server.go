@@ -1,0 +1,254 @@
+// Package nextcloudtest is a fake Nextcloud 32 with AppAPI, faithful to the
+// exchanges captured from a real one (shared/fixtures/nextcloud-32): the same
+// AppAPI authentication rules, OCS envelopes and status codes, provisioning,
+// the AppAPI endpoints an ExApp calls, per-user WebDAV files, CalDAV
+// calendars and CardDAV address books, the embedded top-menu page and the
+// proxy to the ExApp. It drives an ExApp through registration the way AppAPI
+// does. Tests and the embedded demo run against it.
+package nextcloudtest
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/net/webdav"
+)
+
+// Version is the Nextcloud version the fake claims to be.
+const Version = "32.0.1"
+
+// AAVersion is the AppAPI version the fake claims to be.
+const AAVersion = "32.0.0"
+
+// Server is a fake Nextcloud. Create it with New; it is safe for concurrent use.
+type Server struct {
+	mu     sync.Mutex
+	url    string
+	users  map[string]*User
+	groups map[string]bool
+	apps   map[string]*ExApp
+	dav    map[string]*userDAV // by uid
+	notes  []Notification
+	logs   []LogEntry
+	nextID int
+	now    func() time.Time
+
+	// Requests counts the requests served, by "METHOD path-prefix" class;
+	// benchmarks read it.
+	requests map[string]int
+
+	ts *httptest.Server
+}
+
+// User is an account of the fake.
+type User struct {
+	ID          string
+	DisplayName string
+	Email       string
+	Password    string
+	Groups      []string
+	Enabled     bool
+	Language    string
+	LastLogin   time.Time
+	created     time.Time
+}
+
+// Notification is a notification an ExApp sent.
+type Notification struct {
+	ID       int
+	App      string
+	User     string
+	ObjectID string
+	Subject  string
+	Message  string
+	Link     string
+	Time     time.Time
+}
+
+// LogEntry is a line an ExApp wrote in the log.
+type LogEntry struct {
+	App     string
+	Level   int
+	Message string
+}
+
+type userDAV struct {
+	files   webdav.FileSystem
+	locks   webdav.LockSystem
+	cals    map[string]*collection
+	books   map[string]*collection
+	handler *webdav.Handler
+	syncSeq int
+	fileIDs map[string]int
+}
+
+// New returns a fake with an "admin" account in group "admin". It does not
+// listen: call Start, or use it as an http.Handler.
+func New() *Server {
+	s := &Server{
+		users: map[string]*User{}, groups: map[string]bool{"admin": true},
+		apps: map[string]*ExApp{}, dav: map[string]*userDAV{}, requests: map[string]int{},
+		now: time.Now, nextID: 1,
+	}
+	s.AddUser(User{ID: "admin", DisplayName: "admin", Password: "admin", Groups: []string{"admin"}, Enabled: true})
+	return s
+}
+
+// NewServer starts a fake on a loopback port for the duration of the test.
+func NewServer(t interface{ Cleanup(func()) }) *Server {
+	s := New()
+	s.ts = httptest.NewServer(s)
+	s.url = s.ts.URL
+	t.Cleanup(s.ts.Close)
+	return s
+}
+
+// SetURL tells the fake the base URL it is reached at (for absolute URLs in
+// its answers) when it is served by someone else.
+func (s *Server) SetURL(u string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.url = strings.TrimSuffix(u, "/")
+}
+
+// URL returns the fake's base URL.
+func (s *Server) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.url
+}
+
+// Close stops a fake started by NewServer.
+func (s *Server) Close() {
+	if s.ts != nil {
+		s.ts.Close()
+	}
+}
+
+// AddUser creates (or replaces) an account. Groups that do not exist are created.
+func (s *Server) AddUser(u User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.addUserLocked(u)
+}
+
+func (s *Server) addUserLocked(u User) {
+	if u.DisplayName == "" {
+		u.DisplayName = u.ID
+	}
+	if u.Language == "" {
+		u.Language = "en"
+	}
+	u.created = s.now()
+	for _, g := range u.Groups {
+		s.groups[g] = true
+	}
+	cp := u
+	cp.Groups = append([]string(nil), u.Groups...)
+	s.users[u.ID] = &cp
+}
+
+// AddGroup creates a group.
+func (s *Server) AddGroup(gid string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.groups[gid] = true
+}
+
+// Users returns a copy of every account, sorted by uid.
+func (s *Server) Users() []User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]User, 0, len(s.users))
+	for _, u := range s.users {
+		cp := *u
+		cp.Groups = append([]string(nil), u.Groups...)
+		out = append(out, cp)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Notifications returns the notifications sent so far.
+func (s *Server) Notifications() []Notification {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Notification(nil), s.notes...)
+}
+
+// Logs returns the lines ExApps wrote in the log.
+func (s *Server) Logs() []LogEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]LogEntry(nil), s.logs...)
+}
+
+// RequestCount returns how many requests the fake served whose class starts
+// with prefix ("" for all), e.g. "OCS", "DAV".
+func (s *Server) RequestCount(prefix string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for k, v := range s.requests {
+		if strings.HasPrefix(k, prefix) {
+			n += v
+		}
+	}
+	return n
+}
+
+func (s *Server) isAdminLocked(uid string) bool {
+	u := s.users[uid]
+	return u != nil && hasGroup(u.Groups, "admin")
+}
+
+func hasGroup(groups []string, g string) bool {
+	for _, x := range groups {
+		if x == g {
+			return true
+		}
+	}
+	return false
+}
+
+// ServeHTTP routes a request like Nextcloud's front controllers do.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	class := "OTHER"
+	switch {
+	case strings.HasPrefix(p, "/ocs/v1.php/"), strings.HasPrefix(p, "/ocs/v2.php/"):
+		class = "OCS"
+	case strings.HasPrefix(p, "/remote.php/dav/"):
+		class = "DAV"
+	case strings.HasPrefix(p, "/index.php/apps/app_api/proxy/"):
+		class = "PROXY"
+	}
+	s.mu.Lock()
+	s.requests[class]++
+	s.mu.Unlock()
+	commonHeaders(w)
+	switch class {
+	case "OCS":
+		s.serveOCS(w, r)
+	case "DAV":
+		s.serveDAV(w, r)
+	case "PROXY":
+		s.serveProxy(w, r)
+	default:
+		s.servePages(w, r)
+	}
+}
+
+// commonHeaders are set by Nextcloud (and its Apache) on every answer.
+func commonHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "SAMEORIGIN")
+	h.Set("X-Permitted-Cross-Domain-Policies", "none")
+	h.Set("X-Robots-Tag", "noindex, nofollow")
+	h.Set("Referrer-Policy", "no-referrer")
+}
