@@ -1,0 +1,181 @@
+// Command assokit is AssoKit, a Nextcloud External App for associations.
+//
+//	assokit          serve, configured by the AppAPI environment (APP_ID, APP_SECRET…)
+//	assokit dev      the embedded demo: a fake Nextcloud seeded with an association
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"assokit"
+	"assokit/internal/appapi"
+	"assokit/internal/devstack"
+	"assokit/internal/jobs"
+	"assokit/internal/nextcloud"
+	"assokit/internal/store"
+	"assokit/internal/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "assokit:", err)
+		os.Exit(1)
+	}
+}
+
+// run runs the subcommand in args until ctx is cancelled. ready, when not
+// nil, is called with the address AssoKit listens on.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, ready func(net.Addr)) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	log := newLogger(getenv("LOG_LEVEL"), getenv("LOG_FORMAT"), stdout)
+	switch cmd {
+	case "serve":
+		cfg, err := appapi.FromEnv(getenv)
+		if err != nil {
+			return err
+		}
+		return serve(ctx, cfg, log, ready)
+	case "dev":
+		return dev(ctx, getenv, stdout, log)
+	case "version":
+		fmt.Fprintln(stdout, getenv("APP_VERSION"))
+		return nil
+	}
+	return fmt.Errorf("unknown command %q (use serve or dev)", cmd)
+}
+
+func newLogger(level, format string, w io.Writer) *slog.Logger {
+	var lv slog.Level
+	if lv.UnmarshalText([]byte(level)) != nil {
+		lv = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// serve wires AssoKit and serves until ctx is cancelled.
+func serve(ctx context.Context, cfg appapi.Config, log *slog.Logger, ready func(net.Addr)) error {
+	if err := os.MkdirAll(cfg.StorageDir, 0o700); err != nil {
+		return fmt.Errorf("storage: %w", err)
+	}
+	st, err := store.Open(ctx, filepath.Join(cfg.StorageDir, "assokit.db"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	nc, err := nextcloud.New(nextcloud.Config{BaseURL: cfg.NextcloudURL, AppID: cfg.AppID,
+		AppSecret: cfg.AppSecret, AppVersion: cfg.AppVersion, AAVersion: cfg.AAVersion})
+	if err != nil {
+		return err
+	}
+	queue := jobs.New(st, log, jobs.Options{})
+	lifecycle := appapi.NewLifecycle(nc, appapi.Registrations(cfg.AppVersion), log)
+	queue.Handle(web.JobInit, func(ctx context.Context, _ store.Job) error {
+		return lifecycle.Init(ctx,
+			func(ctx context.Context) error { return st.Ping(ctx) },
+			func(ctx context.Context) error { _, err := nc.Version(ctx); return err })
+	})
+	srv := web.New(web.Deps{AppID: cfg.AppID, AppVersion: cfg.AppVersion,
+		Auth: appapi.NewAuthenticator(cfg.AppID, cfg.AppSecret), Lifecycle: lifecycle,
+		Nextcloud: nc, Store: st, Jobs: queue, Static: assokit.Static(), Log: log})
+
+	network, addr := cfg.ListenAddr()
+	if network == "unix" {
+		os.Remove(addr) // a stale socket from a previous run
+	}
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if network == "unix" {
+		os.Chmod(addr, 0o666) // HaRP's frpc connects as another user
+	}
+	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("assokit listening", "network", network, "addr", ln.Addr().String(), "version", cfg.AppVersion)
+	if ready != nil {
+		ready(ln.Addr())
+	}
+
+	qctx, stopQueue := context.WithCancel(ctx)
+	queueDone := make(chan struct{})
+	go func() { queue.Run(qctx); close(queueDone) }()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+
+	select {
+	case err := <-serveErr:
+		stopQueue()
+		<-queueDone
+		return err
+	case <-ctx.Done():
+	}
+	// Shutdown must outlive ctx, which is already cancelled.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err = httpSrv.Shutdown(sctx)
+	stopQueue()
+	<-queueDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// dev runs the embedded demo: the fake Nextcloud, seeded, on ASSOKIT_DEV_ADDR
+// (127.0.0.1:8080), and AssoKit registered with it through the real lifecycle.
+func dev(ctx context.Context, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
+	addr := getenv("ASSOKIT_DEV_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	dataDir := getenv("ASSOKIT_DEV_DATA")
+	if dataDir == "" {
+		d, err := os.MkdirTemp("", "assokit-demo-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dataDir = d
+	}
+	demo, err := devstack.Start(ctx, addr)
+	if err != nil {
+		return err
+	}
+	defer demo.Close()
+	cfg := appapi.Config{AppID: devstack.AppID, AppSecret: demo.Secret, AppVersion: devstack.AppVersion,
+		AppHost: "127.0.0.1", AppPort: 0, NextcloudURL: demo.URL, StorageDir: dataDir, AAVersion: "32.0.0"}
+	appAddr := make(chan net.Addr, 1)
+	errc := make(chan error, 1)
+	go func() { errc <- serve(ctx, cfg, log.With("component", "assokit"), func(a net.Addr) { appAddr <- a }) }()
+	select {
+	case a := <-appAddr:
+		if err := demo.Register(ctx, "http://"+a.String(), assokit.InfoXML); err != nil {
+			return fmt.Errorf("register with the demo Nextcloud: %w", err)
+		}
+	case err := <-errc:
+		return err
+	}
+	fmt.Fprintf(stdout, "\nAssoKit demo ready: open %s\n%s\nStop it with Ctrl+C.\n\n",
+		demo.URL, strings.TrimSpace(demo.Summary()))
+	return <-errc
+}

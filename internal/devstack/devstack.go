@@ -1,0 +1,113 @@
+// Package devstack is the embedded demo: a fake Nextcloud on loopback, seeded
+// with a small association (accounts with French names, the groups that give
+// Paheko rights, files, calendars, address books), with which AssoKit
+// registers through AppAPI's real lifecycle.
+package devstack
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"assokit/internal/nextcloud/nextcloudtest"
+)
+
+// The demo's AssoKit identity.
+const (
+	AppID      = "assokit"
+	AppVersion = "0.1.0"
+)
+
+// Demo is a running demo Nextcloud.
+type Demo struct {
+	URL    string // http://127.0.0.1:8080
+	Secret string // AssoKit's APP_SECRET for this run
+	NC     *nextcloudtest.Server
+	srv    *http.Server
+}
+
+// Start seeds a fake Nextcloud and serves it on addr (loopback).
+func Start(ctx context.Context, addr string) (*Demo, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("demo: listen on %s: %w", addr, err)
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	d := &Demo{URL: "http://" + ln.Addr().String(), Secret: hex.EncodeToString(b), NC: nextcloudtest.New()}
+	d.NC.SetURL(d.URL)
+	if err := Seed(d.NC); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	d.srv = &http.Server{Handler: d.NC, ReadHeaderTimeout: 10 * time.Second}
+	go d.srv.Serve(ln)
+	return d, nil
+}
+
+// Register registers AssoKit, listening at appURL, with the demo Nextcloud,
+// using the routes of its manifest (info.xml), and waits until it is enabled.
+func (d *Demo) Register(ctx context.Context, appURL string, infoXML []byte) error {
+	routes, err := Routes(infoXML)
+	if err != nil {
+		return err
+	}
+	rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	return d.NC.RegisterExApp(rctx, nextcloudtest.ExApp{ID: AppID, Name: "AssoKit", Version: AppVersion,
+		Secret: d.Secret, URL: appURL, Routes: routes})
+}
+
+// Close stops the demo Nextcloud.
+func (d *Demo) Close() error { return d.srv.Close() }
+
+// Summary tells who is who in the demo.
+func (d *Demo) Summary() string {
+	var b strings.Builder
+	b.WriteString("Demo accounts (pick one on the page):\n")
+	for _, u := range d.NC.Users() {
+		if u.ID == "admin" {
+			continue
+		}
+		state := ""
+		if !u.Enabled {
+			state = " (disabled)"
+		}
+		fmt.Fprintf(&b, "  %-8s %-18s %s%s\n", u.ID, u.DisplayName, strings.Join(u.Groups, ", "), state)
+	}
+	return b.String()
+}
+
+// Routes reads the <routes> of an ExApp manifest.
+func Routes(infoXML []byte) ([]nextcloudtest.Route, error) {
+	var info struct {
+		Routes []struct {
+			URL    string `xml:"url"`
+			Verb   string `xml:"verb"`
+			Access string `xml:"access_level"`
+		} `xml:"external-app>routes>route"`
+	}
+	if err := xml.Unmarshal(infoXML, &info); err != nil {
+		return nil, fmt.Errorf("demo: read info.xml: %w", err)
+	}
+	levels := map[string]int{"PUBLIC": 0, "USER": 1, "ADMIN": 2}
+	var out []nextcloudtest.Route
+	for _, r := range info.Routes {
+		lv, ok := levels[r.Access]
+		if !ok {
+			return nil, fmt.Errorf("demo: info.xml route %s: unknown access level %q", r.URL, r.Access)
+		}
+		out = append(out, nextcloudtest.Route{URL: r.URL, Verb: r.Verb, AccessLevel: lv})
+	}
+	if len(out) == 0 {
+		return nil, errors.New("demo: info.xml declares no routes")
+	}
+	return out, nil
+}

@@ -1,0 +1,74 @@
+package devstack
+
+import (
+	"fmt"
+	"strings"
+
+	"assokit/internal/nextcloud/nextcloudtest"
+)
+
+// member is a demo account.
+type member struct {
+	uid, name, lang string
+	groups          []string
+	disabled        bool
+}
+
+// members is the demo association: "Les Jardins Partagés".
+var members = []member{
+	{"camille", "Camille Martin", "fr", []string{"admin"}, false},
+	{"jeanne", "Jeanne Dupont", "fr", []string{"paheko_compta"}, false},
+	{"louis", "Louis Bernard", "fr", []string{"paheko_membres"}, false},
+	{"ines", "Inès Petit", "fr", []string{"paheko_compta", "paheko_membres"}, false},
+	{"hugo", "Hugo Moreau", "fr", []string{"bureau"}, false},
+	{"lea", "Léa Laurent", "fr", nil, false},
+	{"mathis", "Mathis Simon", "fr", nil, false},
+	{"chloe", "Chloé Michel", "fr", []string{"bureau"}, false},
+	{"nathan", "Nathan Lefebvre", "en", nil, false},
+	{"manon", "Manon Leroy", "fr", nil, false},
+	{"theo", "Théo Roux", "fr", nil, false},
+	{"zoe", "Zoé David", "en", nil, false},
+	{"paul", "Paul Fournier", "fr", nil, true},
+}
+
+// Seed fills a fake Nextcloud with the demo association.
+func Seed(nc *nextcloudtest.Server) error {
+	for _, g := range []string{"admin", "paheko_compta", "paheko_membres", "bureau"} {
+		nc.AddGroup(g)
+	}
+	for _, m := range members {
+		nc.AddUser(nextcloudtest.User{ID: m.uid, DisplayName: m.name, Email: m.uid + "@jardins-partages.example",
+			Password: "demo", Groups: m.groups, Enabled: !m.disabled, Language: m.lang})
+		files := map[string]string{
+			"/Documents/Bienvenue.md":       "# Bienvenue aux Jardins Partagés\n\nBonjour " + m.name + " !\n",
+			"/Documents/Compte-rendu AG.md": "Assemblée générale du 12 mars : 23 présents.\n",
+			"/Photos/Récolte.txt":           "Courgettes : 14 kg, tomates : 22 kg.\n",
+		}
+		for p, content := range files {
+			if err := nc.PutFile(m.uid, p, []byte(content)); err != nil {
+				return fmt.Errorf("demo: file %s of %s: %w", p, m.uid, err)
+			}
+		}
+		nc.PutCalendar(m.uid, "personal", "Personnel")
+		for i, ev := range []string{"Permanence au jardin", "Réunion du bureau", "Atelier compost"} {
+			uid := fmt.Sprintf("%s-event-%d@jardins-partages.example", m.uid, i+1)
+			ics := strings.Join([]string{"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//AssoKit demo//FR",
+				"BEGIN:VEVENT", "UID:" + uid, "DTSTAMP:20261101T090000Z",
+				fmt.Sprintf("DTSTART:202612%02dT090000Z", 3+7*i), fmt.Sprintf("DTEND:202612%02dT110000Z", 3+7*i),
+				"SUMMARY:" + ev, "END:VEVENT", "END:VCALENDAR", ""}, "\r\n")
+			if err := nc.PutObject(m.uid, "calendars", "personal", uid+".ics", []byte(ics)); err != nil {
+				return err
+			}
+		}
+		nc.PutAddressBook(m.uid, "contacts", "Contacts")
+		for i, c := range []string{"Marie Jardinière", "Pépinière du Coin", "Mairie de quartier"} {
+			uid := fmt.Sprintf("%s-contact-%d", m.uid, i+1)
+			vcf := strings.Join([]string{"BEGIN:VCARD", "VERSION:3.0", "UID:" + uid, "FN:" + c,
+				"N:" + c + ";;;;", fmt.Sprintf("TEL;TYPE=CELL:+33 6 12 34 56 %02d", i), "END:VCARD", ""}, "\r\n")
+			if err := nc.PutObject(m.uid, "addressbooks", "contacts", uid+".vcf", []byte(vcf)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,74 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"assokit/internal/appapi"
+	"assokit/internal/nextcloud"
+	"assokit/internal/store"
+)
+
+var (
+	errNoUser   = errors.New("web: this page needs a signed-in Nextcloud user")
+	errNotAdmin = errors.New("web: this page is for administrators")
+)
+
+// errorTable maps errors to an HTTP status and a stable code that the pages
+// translate. The first match wins.
+var errorTable = []struct {
+	err    error
+	status int
+	code   string
+}{
+	{appapi.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
+	{errNoUser, http.StatusUnauthorized, "not_signed_in"},
+	{errNotAdmin, http.StatusForbidden, "admin_required"},
+	{store.ErrNotFound, http.StatusNotFound, "not_found"},
+	{nextcloud.ErrUnauthorized, http.StatusBadGateway, "nextcloud_refused"},
+	{nextcloud.ErrUnreachable, http.StatusBadGateway, "nextcloud_unreachable"},
+	{nextcloud.ErrNotFound, http.StatusNotFound, "not_found"},
+}
+
+// errorBody is what every failed API call answers.
+type errorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// handleError answers a failed request with {"code","message"}; the message
+// is the status text, never the error's own text. Server errors are logged
+// once, here.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, code := http.StatusInternalServerError, "internal"
+	for _, e := range errorTable {
+		if errors.Is(err, e.err) {
+			status, code = e.status, e.code
+			break
+		}
+	}
+	if he, ok := errors.AsType[*echo.HTTPError](err); ok {
+		status, code = he.Code, "bad_request"
+		switch he.Code {
+		case http.StatusNotFound:
+			code = "not_found"
+		case http.StatusMethodNotAllowed:
+			code = "method_not_allowed"
+		}
+	}
+	if status >= 500 || status == http.StatusBadGateway {
+		s.d.Log.ErrorContext(c.Request().Context(), "request failed",
+			"method", c.Request().Method, "path", c.Request().URL.Path, "error", err)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	if c.Request().Method == http.MethodHead {
+		c.NoContent(status)
+		return
+	}
+	c.JSON(status, errorBody{Code: code, Message: http.StatusText(status)})
+}
