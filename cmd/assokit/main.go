@@ -2,6 +2,7 @@
 //
 //	assokit          serve, configured by the AppAPI environment (APP_ID, APP_SECRET…)
 //	assokit dev      the embedded demo: a fake Nextcloud seeded with an association
+//	assokit register-json   the --json-info for occ app_api:app:register
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -54,8 +56,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return serve(ctx, cfg, log, ready)
 	case "dev":
 		return dev(ctx, getenv, stdout, log)
-	case "version":
-		fmt.Fprintln(stdout, getenv("APP_VERSION"))
+	case "register-json":
+		// The --json-info for `occ app_api:app:register` (make register).
+		m, err := appapi.ParseManifest(assokit.InfoXML)
+		if err != nil {
+			return err
+		}
+		port, _ := strconv.Atoi(getenv("APP_PORT"))
+		out, err := m.RegisterJSON(getenv("APP_SECRET"), port)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, string(out))
 		return nil
 	}
 	return fmt.Errorf("unknown command %q (use serve or dev)", cmd)

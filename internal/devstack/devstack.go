@@ -8,14 +8,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/xml"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"strings"
 	"time"
 
+	"assokit/internal/appapi"
 	"assokit/internal/nextcloud/nextcloudtest"
 )
 
@@ -87,27 +86,13 @@ func (d *Demo) Summary() string {
 
 // Routes reads the <routes> of an ExApp manifest.
 func Routes(infoXML []byte) ([]nextcloudtest.Route, error) {
-	var info struct {
-		Routes []struct {
-			URL    string `xml:"url"`
-			Verb   string `xml:"verb"`
-			Access string `xml:"access_level"`
-		} `xml:"external-app>routes>route"`
+	m, err := appapi.ParseManifest(infoXML)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
 	}
-	if err := xml.Unmarshal(infoXML, &info); err != nil {
-		return nil, fmt.Errorf("demo: read info.xml: %w", err)
-	}
-	levels := map[string]int{"PUBLIC": 0, "USER": 1, "ADMIN": 2}
-	var out []nextcloudtest.Route
-	for _, r := range info.Routes {
-		lv, ok := levels[r.Access]
-		if !ok {
-			return nil, fmt.Errorf("demo: info.xml route %s: unknown access level %q", r.URL, r.Access)
-		}
-		out = append(out, nextcloudtest.Route{URL: r.URL, Verb: r.Verb, AccessLevel: lv})
-	}
-	if len(out) == 0 {
-		return nil, errors.New("demo: info.xml declares no routes")
+	out := make([]nextcloudtest.Route, 0, len(m.Routes))
+	for _, r := range m.Routes {
+		out = append(out, nextcloudtest.Route{URL: r.URL, Verb: r.Verb, AccessLevel: r.AccessLevel})
 	}
 	return out, nil
 }

@@ -110,8 +110,9 @@ body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;b
 <header id="header"><nav aria-label="Applications">{{range .Menus}}<a href="{{.Href}}"{{if .Current}} aria-current="page"{{end}}>{{.Label}}</a>{{end}}</nav>
 <div class="demo" data-demo-switcher><span>Démo · compte :</span>
 <form method="post" action="/login"><input type="hidden" name="redirect_url" value="{{.Path}}">
-<select name="user" aria-label="Changer de compte de démo" onchange="this.form.submit()">{{range .Users}}<option value="{{.ID}}"{{if eq .ID $.User}} selected{{end}}>{{.DisplayName}} ({{.ID}})</option>{{end}}</select>
+<select name="user" aria-label="Changer de compte de démo">{{range .Users}}<option value="{{.ID}}"{{if eq .ID $.User}} selected{{end}}>{{.DisplayName}} ({{.ID}})</option>{{end}}</select>
 <noscript><button>OK</button></noscript></form></div></header>
+<script nonce="{{.Nonce}}">document.querySelector('[data-demo-switcher] select').addEventListener('change',function(e){e.target.form.submit()})</script>
 <div id="initial-state-container" style="display:none">{{range .States}}<input type="hidden" id="initial-state-app_api-{{.Key}}" value="{{.Value}}">{{end}}</div>
 <main id="content"></main>
 <script nonce="{{.Nonce}}">var _oc_webroot="";var _oc_isadmin={{.IsAdmin}};var oc_current_user={{.User}};var _oc_config={"version":"32.0.1.2","versionstring":"32.0.1"};

@@ -1,0 +1,60 @@
+# AssoKit. `make run` starts the embedded demo; `make test` runs every test.
+GO       ?= go
+BIN      := bin/assokit
+NPM_DEPS := node_modules/.package-lock.json
+JS_OUT   := js/dist/assokit-main.js
+
+.PHONY: run test test-go test-browser lint build js bench register clean
+
+run: build ## the embedded demo on http://127.0.0.1:8080
+	./$(BIN) dev
+
+test: build test-go test-browser ## unit, end-to-end and browser tests
+
+test-go: $(JS_OUT)
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+test-browser: build $(NPM_DEPS)
+	ASSOKIT_BIN=$(BIN) npm run test:browser
+
+lint: $(JS_OUT)
+	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
+	$(GO) vet ./...
+
+build: $(JS_OUT)
+	CGO_ENABLED=1 $(GO) build -o $(BIN) ./cmd/assokit
+
+js: $(NPM_DEPS)
+	npm run build
+
+$(NPM_DEPS): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(JS_OUT): $(NPM_DEPS) vite.config.js $(wildcard js/src/*) $(wildcard l10n/*.json)
+	npm run build
+
+bench: build ## figures: binary size, idle memory, start time, API latency
+	@echo "binary size: $$(stat -c %s $(BIN)) bytes"
+	@gzip -c js/dist/assokit-main.js | wc -c | xargs echo "page script (gzip) bytes:"
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./cmd/assokit ./internal/web
+
+# Prints (and with RUN=1 runs, through OCC) the commands that register a
+# manually started AssoKit with a real Nextcloud. Set OCC, e.g.
+# OCC="sudo -u www-data php /var/www/nextcloud/occ", and the same
+# APP_SECRET/APP_PORT as the running AssoKit.
+OCC        ?= php occ
+APP_HOST_FOR_NC ?= localhost
+APP_PORT   ?= 23000
+register:
+	@test -n "$(APP_SECRET)" || (echo "set APP_SECRET (the value AssoKit was started with)"; exit 1)
+	@echo '$(OCC) app_api:daemon:register manual_install "Manual install" manual-install http $(APP_HOST_FOR_NC) $${NEXTCLOUD_URL:-http://localhost}'
+	@echo "$(OCC) app_api:app:register assokit manual_install --json-info '$$(go run ./cmd/assokit register-json)' --wait-finish"
+	@if [ "$(RUN)" = 1 ]; then \
+		$(OCC) app_api:daemon:register manual_install "Manual install" manual-install http $(APP_HOST_FOR_NC) $${NEXTCLOUD_URL:-http://localhost} || true; \
+		$(OCC) app_api:app:register assokit manual_install --json-info "$$(APP_SECRET=$(APP_SECRET) APP_PORT=$(APP_PORT) go run ./cmd/assokit register-json)" --wait-finish; \
+	fi
+
+clean:
+	rm -rf bin node_modules js/dist/*.js js/dist/*.css

@@ -1,0 +1,66 @@
+package appapi
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+)
+
+// Route is a proxy route of the manifest, with AppAPI's numeric access
+// level: 0 PUBLIC, 1 USER, 2 ADMIN.
+type Route struct {
+	URL         string `json:"url"`
+	Verb        string `json:"verb"`
+	AccessLevel int    `json:"access_level"`
+}
+
+// Manifest is what AppAPI reads of appinfo/info.xml.
+type Manifest struct {
+	ID      string
+	Name    string
+	Version string
+	Routes  []Route
+}
+
+// ParseManifest reads an ExApp manifest (info.xml).
+func ParseManifest(infoXML []byte) (Manifest, error) {
+	var info struct {
+		ID      string `xml:"id"`
+		Name    string `xml:"name"`
+		Version string `xml:"version"`
+		Routes  []struct {
+			URL    string `xml:"url"`
+			Verb   string `xml:"verb"`
+			Access string `xml:"access_level"`
+		} `xml:"external-app>routes>route"`
+	}
+	if err := xml.Unmarshal(infoXML, &info); err != nil {
+		return Manifest{}, fmt.Errorf("read info.xml: %w", err)
+	}
+	levels := map[string]int{"PUBLIC": 0, "USER": 1, "ADMIN": 2}
+	m := Manifest{ID: info.ID, Name: info.Name, Version: info.Version}
+	for _, r := range info.Routes {
+		lv, ok := levels[r.Access]
+		if !ok {
+			return Manifest{}, fmt.Errorf("info.xml route %s: unknown access level %q", r.URL, r.Access)
+		}
+		m.Routes = append(m.Routes, Route{URL: r.URL, Verb: r.Verb, AccessLevel: lv})
+	}
+	if m.ID == "" || m.Version == "" || len(m.Routes) == 0 {
+		return Manifest{}, errors.New("info.xml lacks an id, a version or routes")
+	}
+	return m, nil
+}
+
+// RegisterJSON is the --json-info of `occ app_api:app:register` for a
+// manual install (NC 30–32 want integer access levels there).
+func (m Manifest) RegisterJSON(secret string, port int) ([]byte, error) {
+	routes := make([]map[string]any, 0, len(m.Routes))
+	for _, r := range m.Routes {
+		routes = append(routes, map[string]any{"url": r.URL, "verb": r.Verb, "access_level": r.AccessLevel,
+			"headers_to_exclude": []string{}})
+	}
+	return json.Marshal(map[string]any{"id": m.ID, "name": m.Name, "version": m.Version,
+		"secret": secret, "port": port, "routes": routes})
+}
