@@ -43,9 +43,9 @@ const (
 	nsOC   = "http://owncloud.org/ns"
 )
 
-// davLocked returns (creating it) a user's DAV data: an empty files tree, a
-// "personal" calendar and a "contacts" address book, as Nextcloud creates
-// them at first login.
+// davLocked returns (creating it) a user's DAV data: an empty files tree and
+// no calendar or address book — Nextcloud creates the default ones at the
+// first login, which accounts made through the API have not had.
 func (s *Server) davLocked(uid string) *userDAV {
 	d := s.dav[uid]
 	if d != nil {
@@ -53,8 +53,6 @@ func (s *Server) davLocked(uid string) *userDAV {
 	}
 	d = &userDAV{files: webdav.NewMemFS(), locks: webdav.NewMemLS(),
 		cals: map[string]*collection{}, books: map[string]*collection{}, fileIDs: map[string]int{}}
-	d.cals["personal"] = &collection{uri: "personal", displayName: "Personal", components: []string{"VEVENT"}, objects: map[string]*object{}}
-	d.books["contacts"] = &collection{uri: "contacts", displayName: "Contacts", objects: map[string]*object{}}
 	d.handler = &webdav.Handler{Prefix: "/remote.php/dav/files/" + uid, FileSystem: d.files, LockSystem: d.locks}
 	s.dav[uid] = d
 	return d
@@ -171,22 +169,9 @@ func sabreError(w http.ResponseWriter, status int, exception, message string) {
 }
 
 func (s *Server) serveDAV(w http.ResponseWriter, r *http.Request) {
-	// The DAV plugin of AppAPI does not check whether the app is enabled,
-	// only the secret and the user (fixture 81).
-	who, present, ok := s.appAPIAuth(r)
-	if present && !ok && r.Header.Get("EX-APP-ID") != "" {
-		s.mu.Lock()
-		a := s.apps[r.Header.Get("EX-APP-ID")]
-		s.mu.Unlock()
-		if a != nil && !a.Enabled {
-			saved := a.Enabled
-			s.mu.Lock()
-			a.Enabled = true
-			who, present, ok = s.appAPIAuth(r)
-			a.Enabled = saved
-			s.mu.Unlock()
-		}
-	}
+	// AppAPI's DAV plugin checks the secret and the user, not whether the
+	// app is enabled (fixture 81).
+	who, present, ok := s.appAPIAuthFor(r, true)
 	if !present {
 		if u, bok := s.browserAuth(r); bok {
 			who, ok = caller{user: u}, true
