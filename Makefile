@@ -29,7 +29,7 @@ js: $(NPM_DEPS)
 	npm run build
 
 $(NPM_DEPS): package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm install --no-audit --no-fund
 	touch $@
 
 $(JS_OUT): $(NPM_DEPS) vite.config.js $(wildcard js/src/*) $(wildcard l10n/*.json)
@@ -38,7 +38,7 @@ $(JS_OUT): $(NPM_DEPS) vite.config.js $(wildcard js/src/*) $(wildcard l10n/*.jso
 bench: build ## figures: binary size, idle memory, start time, API latency
 	@echo "binary size: $$(stat -c %s $(BIN)) bytes"
 	@gzip -c js/dist/assokit-main.js | wc -c | xargs echo "page script (gzip) bytes:"
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./cmd/assokit ./internal/web
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./cmd/assokit
 
 # Prints (and with RUN=1 runs, through OCC) the commands that register a
 # manually started AssoKit with a real Nextcloud. Set OCC, e.g.

@@ -20,7 +20,10 @@ const testSecret = "test-secret-0123456789"
 
 // startAssoKit runs the whole program on a loopback port against nc and
 // returns its base URL. It stops when the test ends.
-func startAssoKit(t *testing.T, nc *nextcloudtest.Server) string {
+func startAssoKit(t *testing.T, nc *nextcloudtest.Server) string { return startAssoKitB(t, nc) }
+
+// startAssoKitB is startAssoKit for tests and benchmarks.
+func startAssoKitB(t testing.TB, nc *nextcloudtest.Server) string {
 	t.Helper()
 	env := map[string]string{"APP_ID": "assokit", "APP_SECRET": testSecret, "APP_VERSION": "0.1.0",
 		"APP_HOST": "127.0.0.1", "APP_PORT": "0", "NEXTCLOUD_URL": nc.URL() + "/index.php",

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bufio"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"assokit/internal/nextcloud/nextcloudtest"
+)
+
+// BenchmarkStatusAPI measures an authenticated API request (GET /api/status
+// as a member) under 50 concurrent clients on loopback, straight to AssoKit
+// as Nextcloud's proxy would send it. It reports p50 and p99 latency.
+func BenchmarkStatusAPI(b *testing.B) {
+	nc := nextcloudtest.NewServer(b)
+	nc.AddUser(nextcloudtest.User{ID: "alice", Password: "pw", Enabled: true})
+	appURL := startAssoKitB(b, nc)
+	auth := base64.StdEncoding.EncodeToString([]byte("alice:" + testSecret))
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var mu sync.Mutex
+	var lat []time.Duration
+	b.SetParallelism(50 / max(1, runtimeProcs()))
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var mine []time.Duration
+		for pb.Next() {
+			req, _ := http.NewRequest("GET", appURL+"/api/status", nil)
+			req.Header.Set("EX-APP-ID", "assokit")
+			req.Header.Set("EX-APP-VERSION", "0.1.0")
+			req.Header.Set("AUTHORIZATION-APP-API", auth)
+			start := time.Now()
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			mine = append(mine, time.Since(start))
+		}
+		mu.Lock()
+		lat = append(lat, mine...)
+		mu.Unlock()
+	})
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	if len(lat) > 0 {
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	}
+}
+
+func runtimeProcs() int {
+	n, _ := strconv.Atoi(os.Getenv("GOMAXPROCS"))
+	if n <= 0 {
+		return 2
+	}
+	return n
+}
+
+// BenchmarkStartup starts the built binary (bin/assokit, or ASSOKIT_BIN) and
+// reports the time to its first 200 on /heartbeat and its resident memory
+// once idle.
+func BenchmarkStartup(b *testing.B) {
+	bin := os.Getenv("ASSOKIT_BIN")
+	if bin == "" {
+		bin = "../../bin/assokit"
+	}
+	if _, err := os.Stat(bin); err != nil {
+		b.Skip("build the binary first (make build)")
+	}
+	var total time.Duration
+	var rss int
+	for i := 0; i < b.N; i++ {
+		port := 24000 + i%500
+		cmd := exec.Command(bin)
+		cmd.Env = []string{"APP_ID=assokit", "APP_SECRET=x", "APP_VERSION=0.1.0", "APP_HOST=127.0.0.1",
+			"APP_PORT=" + strconv.Itoa(port), "NEXTCLOUD_URL=http://127.0.0.1:9", "LOG_LEVEL=error",
+			"APP_PERSISTENT_STORAGE=" + filepath.Join(b.TempDir(), "data")}
+		start := time.Now()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		url := fmt.Sprintf("http://127.0.0.1:%d/heartbeat", port)
+		for {
+			resp, err := http.Get(url)
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					break
+				}
+			}
+			if time.Since(start) > 10*time.Second {
+				b.Fatal("no heartbeat")
+			}
+			time.Sleep(time.Millisecond)
+		}
+		total += time.Since(start)
+		time.Sleep(300 * time.Millisecond) // idle
+		rss = max(rss, vmRSS(cmd.Process.Pid))
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}
+	b.ReportMetric(float64(total.Microseconds())/float64(b.N)/1000, "ms-to-heartbeat")
+	b.ReportMetric(float64(rss)/1024, "idle-RSS-MB")
+}
+
+func vmRSS(pid int) int {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.Atoi(strings.Fields(v)[0])
+			return kb
+		}
+	}
+	return 0
+}
