@@ -87,26 +87,31 @@ func (s *Server) PutFile(uid, p string, content []byte) error {
 
 // PutCalendar creates (or renames) a calendar of uid.
 func (s *Server) PutCalendar(uid, uri, displayName string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d := s.davLocked(uid)
-	if c := d.cals[uri]; c != nil {
-		c.displayName = displayName
-		return
-	}
-	d.cals[uri] = &collection{uri: uri, displayName: displayName, components: []string{"VEVENT", "VTODO"}, objects: map[string]*object{}}
+	s.putCollection(uid, "calendars", uri, displayName)
 }
 
 // PutAddressBook creates (or renames) an address book of uid.
 func (s *Server) PutAddressBook(uid, uri, displayName string) {
+	s.putCollection(uid, "addressbooks", uri, displayName)
+}
+
+func (s *Server) putCollection(uid, kind, uri, displayName string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d := s.davLocked(uid)
-	if c := d.books[uri]; c != nil {
+	m := d.cals
+	if kind == "addressbooks" {
+		m = d.books
+	}
+	if c := m[uri]; c != nil {
 		c.displayName = displayName
 		return
 	}
-	d.books[uri] = &collection{uri: uri, displayName: displayName, objects: map[string]*object{}}
+	c := &collection{uri: uri, displayName: displayName, objects: map[string]*object{}}
+	if kind == "calendars" {
+		c.components = []string{"VEVENT", "VTODO"}
+	}
+	m[uri] = c
 }
 
 // PutObject stores a calendar object or a vCard as is (seeding). kind is
