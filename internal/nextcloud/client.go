@@ -110,33 +110,9 @@ func idempotent(method string) bool {
 	return false
 }
 
-// send signs and sends a request, retrying idempotent ones on network errors,
-// 429 and 5xx with exponential backoff and jitter (honouring Retry-After).
-// The caller closes the response body. body may be nil.
+// send builds a request (body may be nil) and sends it with do. The caller
+// closes the response body.
 func (c *Client) send(ctx context.Context, method, rawURL string, header http.Header, body []byte) (*http.Response, error) {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
-		// The body is read by the caller after send returns: cancel when it is closed.
-		resp, err := c.sendWithRetries(ctx, method, rawURL, header, body)
-		if err != nil {
-			cancel()
-			return nil, err
-		}
-		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
-		return resp, nil
-	}
-	return c.sendWithRetries(ctx, method, rawURL, header, body)
-}
-
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (b *cancelOnClose) Close() error { err := b.ReadCloser.Close(); b.cancel(); return err }
-
-func (c *Client) sendWithRetries(ctx context.Context, method, rawURL string, header http.Header, body []byte) (*http.Response, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body) // NewRequest sets GetBody, so retries can replay it
@@ -151,11 +127,36 @@ func (c *Client) sendWithRetries(ctx context.Context, method, rawURL string, hea
 	return c.do(req)
 }
 
+// cancelOnClose releases a request's timeout when its body is closed: the
+// body is read after do returns.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error { err := b.ReadCloser.Close(); b.cancel(); return err }
+
 // do signs and sends req. Idempotent requests whose body can be replayed
 // (no body, or GetBody set) are retried on network errors, 429 and 5xx, with
 // exponential backoff and jitter, honouring Retry-After. The last 429/5xx
 // answer is returned as is; the caller closes the body.
+// A request whose context has no deadline gets the configured timeout.
 func (c *Client) do(req *http.Request) (*http.Response, error) {
+	if _, ok := req.Context().Deadline(); !ok {
+		ctx, cancel := context.WithTimeout(req.Context(), c.cfg.Timeout)
+		resp, err := c.doWithRetries(req.WithContext(ctx))
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+		return resp, nil
+	}
+	return c.doWithRetries(req)
+}
+
+// doWithRetries is do without the default timeout.
+func (c *Client) doWithRetries(req *http.Request) (*http.Response, error) {
 	ctx, method, where := req.Context(), req.Method, redactURL(req.URL.String())
 	attempts := 1
 	if idempotent(method) && (req.Body == nil || req.Body == http.NoBody || req.GetBody != nil) {

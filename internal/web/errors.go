@@ -32,6 +32,17 @@ var errorTable = []struct {
 	{nextcloud.ErrNotFound, http.StatusNotFound, "not_found"},
 }
 
+// classify returns the status and code the error table gives err, or 500
+// "internal" for an error it does not list.
+func classify(err error) (int, string) {
+	for _, e := range errorTable {
+		if errors.Is(err, e.err) {
+			return e.status, e.code
+		}
+	}
+	return http.StatusInternalServerError, "internal"
+}
+
 // errorBody is what every failed API call answers.
 type errorBody struct {
 	Code    string `json:"code"`
@@ -45,13 +56,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	status, code := http.StatusInternalServerError, "internal"
-	for _, e := range errorTable {
-		if errors.Is(err, e.err) {
-			status, code = e.status, e.code
-			break
-		}
-	}
+	status, code := classify(err)
 	if he, ok := errors.AsType[*echo.HTTPError](err); ok {
 		status, code = he.Code, "bad_request"
 		switch he.Code {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"io/fs"
 	"net/http"
 	"path"
@@ -58,7 +57,7 @@ func (s *Server) status(c echo.Context) error {
 		Features: []featureView{{ID: "paheko"}, {ID: "transfer"}, {ID: "tours"}},
 	}
 	if ver, err := s.nextcloudVersion(ctx); err != nil {
-		_, v.Nextcloud.Problem = s.classify(err)
+		_, v.Nextcloud.Problem = classify(err)
 	} else {
 		v.Nextcloud = nextcloudView{Reachable: true, Version: ver}
 		if vals, err := s.d.Nextcloud.AppConfigValues(ctx, appapi.SettingAssociationName, appapi.SettingSupportContact); err == nil {
@@ -66,16 +65,6 @@ func (s *Server) status(c echo.Context) error {
 		}
 	}
 	return c.JSON(http.StatusOK, v)
-}
-
-// classify returns the status and code the error table gives err.
-func (s *Server) classify(err error) (int, string) {
-	for _, e := range errorTable {
-		if errors.Is(err, e.err) {
-			return e.status, e.code
-		}
-	}
-	return http.StatusInternalServerError, "internal"
 }
 
 // static serves files of the embedded FS below dir.

@@ -95,14 +95,20 @@ func (s *Server) PutAddressBook(uid, uri, displayName string) {
 	s.putCollection(uid, "addressbooks", uri, displayName)
 }
 
+// collections returns the calendars ("calendars") or the address books
+// ("addressbooks") of a user.
+func (d *userDAV) collections(kind string) map[string]*collection {
+	if kind == "addressbooks" {
+		return d.books
+	}
+	return d.cals
+}
+
 func (s *Server) putCollection(uid, kind, uri, displayName string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d := s.davLocked(uid)
-	m := d.cals
-	if kind == "addressbooks" {
-		m = d.books
-	}
+	m := d.collections(kind)
 	if c := m[uri]; c != nil {
 		c.displayName = displayName
 		return
@@ -120,10 +126,7 @@ func (s *Server) PutObject(uid, kind, collURI, name string, data []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d := s.davLocked(uid)
-	m := d.cals
-	if kind == "addressbooks" {
-		m = d.books
-	}
+	m := d.collections(kind)
 	c := m[collURI]
 	if c == nil {
 		return fmt.Errorf("no collection %s/%s", kind, collURI)
@@ -137,10 +140,7 @@ func (s *Server) Objects(uid, kind, collURI string) map[string][]byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d := s.davLocked(uid)
-	m := d.cals
-	if kind == "addressbooks" {
-		m = d.books
-	}
+	m := d.collections(kind)
 	out := map[string][]byte{}
 	if c := m[collURI]; c != nil {
 		for k, o := range c.objects {
@@ -235,10 +235,7 @@ func (s *Server) serveCollections(w http.ResponseWriter, r *http.Request, user, 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d := s.davLocked(user)
-	colls := d.cals
-	if kind == "addressbooks" {
-		colls = d.books
-	}
+	colls := d.collections(kind)
 	home := "/remote.php/dav/calendars/" + url.PathEscape(user) + "/"
 	if kind == "addressbooks" {
 		home = "/remote.php/dav/addressbooks/users/" + url.PathEscape(user) + "/"
@@ -288,13 +285,13 @@ func (s *Server) serveCollections(w http.ResponseWriter, r *http.Request, user, 
 		}
 		sabreError(w, http.StatusNotFound, `Sabre\DAV\Exception\NotFound`, "Node with name '"+collURI+"' could not be found")
 	case name == "":
-		s.serveCollection(w, r, c, kind, home+collURI+"/")
+		s.serveCollection(w, r, colls, c, kind, home+collURI+"/")
 	default:
 		s.serveObject(w, r, c, kind, name)
 	}
 }
 
-func (s *Server) serveCollection(w http.ResponseWriter, r *http.Request, c *collection, kind, href string) {
+func (s *Server) serveCollection(w http.ResponseWriter, r *http.Request, colls map[string]*collection, c *collection, kind, href string) {
 	switch r.Method {
 	case "MKCALENDAR", "MKCOL":
 		sabreError(w, http.StatusMethodNotAllowed, `Sabre\DAV\Exception\MethodNotAllowed`, "The resource you tried to create already exists")
@@ -331,15 +328,7 @@ func (s *Server) serveCollection(w http.ResponseWriter, r *http.Request, c *coll
 		}
 		multistatus(w, b.Bytes())
 	case "DELETE":
-		m := s.dav
-		for _, d := range m {
-			if kind == "calendars" && d.cals[c.uri] == c {
-				delete(d.cals, c.uri)
-			}
-			if kind == "addressbooks" && d.books[c.uri] == c {
-				delete(d.books, c.uri)
-			}
-		}
+		delete(colls, c.uri)
 		w.WriteHeader(http.StatusNoContent)
 	default:
 		sabreError(w, http.StatusNotImplemented, `Sabre\DAV\Exception\NotImplemented`, r.Method+" is not implemented")
@@ -540,9 +529,6 @@ func requestedProps(r *http.Request) []string {
 			}
 			depth--
 		}
-	}
-	if out == nil {
-		return nil
 	}
 	return out
 }

@@ -84,15 +84,9 @@ button:hover,button:focus{background:#e6f2f9;border-color:#00679e}small{color:#5
 {{end}}</form></main></body></html>`))
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	var users []User
-	for _, u := range s.Users() {
-		if u.Enabled {
-			users = append(users, u)
-		}
-	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	loginTmpl.Execute(w, map[string]any{"Users": users, "Redirect": r.URL.Query().Get("redirect_url")})
+	loginTmpl.Execute(w, map[string]any{"Users": s.enabledUsers(), "Redirect": r.URL.Query().Get("redirect_url")})
 }
 
 var embeddedTmpl = template.Must(template.New("embedded").Parse(`<!DOCTYPE html>

@@ -55,12 +55,12 @@ func (s *Server) serveProvisioning(o *ocsReq) {
 
 	case len(parts) == 1 && parts[0] == "users" && m == "GET":
 		if needAdmin() {
-			o.ok(map[string]any{"users": s.pageLocked(o, nil)})
+			o.ok(map[string]any{"users": s.pageLocked(o)})
 		}
 	case len(parts) == 2 && parts[0] == "users" && parts[1] == "details" && m == "GET":
 		if needAdmin() {
 			users := map[string]any{}
-			for _, id := range s.pageLocked(o, nil) {
+			for _, id := range s.pageLocked(o) {
 				users[id] = s.detailsLocked(s.users[id])
 			}
 			if len(users) == 0 {
@@ -170,7 +170,7 @@ func (s *Server) sortedUsersLocked() []*User {
 }
 
 // pageLocked applies search, limit and offset to the sorted uids.
-func (s *Server) pageLocked(o *ocsReq, _ []string) []string {
+func (s *Server) pageLocked(o *ocsReq) []string {
 	q := o.r.URL.Query()
 	search := strings.ToLower(q.Get("search"))
 	var ids []string
