@@ -81,6 +81,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, " /!\\ KD2\\DB\\DB_Exception \ndatabase is locked\n")
 		return
 	}
+	switch r.Method {
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete:
+	default: // checked before the credentials, in API::__construct
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "Invalid request method: " + r.Method})
+		return
+	}
 	cred, status, msg := s.authenticate(r)
 	if status != 0 {
 		writeJSON(w, status, map[string]string{"error": msg})
@@ -116,11 +122,6 @@ func phpEscape(s string) string {
 }
 
 func (s *Server) routeAPI(w http.ResponseWriter, r *http.Request, cred credential) error {
-	switch r.Method {
-	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete:
-	default:
-		return fail(http.StatusMethodNotAllowed, "Invalid request method: "+r.Method)
-	}
 	path := strings.Trim(strings.TrimPrefix(r.URL.Path, "/api/"), "/")
 	switch {
 	case path == "sql":
@@ -145,16 +146,13 @@ func (s *Server) routeAPI(w http.ResponseWriter, r *http.Request, cred credentia
 		m := categoryExport.FindStringSubmatch(path)
 		return s.apiExport(w, m[1], m[2])
 	case userIDPath.MatchString(path):
+		// As API/User.php: the member must exist (404) before the key level is checked.
 		id, _ := strconv.Atoi(userIDPath.FindStringSubmatch(path)[1])
+		if _, err := s.Member(id); err != nil {
+			return err
+		}
 		switch r.Method {
-		case http.MethodGet:
-			return s.apiMember(w, id)
-		case http.MethodDelete:
-			if cred.level < LevelAdmin {
-				return errRights()
-			}
-			return s.apiDelete(w, id)
-		default:
+		case http.MethodPost:
 			if cred.level < LevelWrite {
 				return errRights()
 			}
@@ -163,6 +161,13 @@ func (s *Server) routeAPI(w http.ResponseWriter, r *http.Request, cred credentia
 				return err
 			}
 			return s.apiUpdate(w, id, p)
+		case http.MethodDelete:
+			if cred.level < LevelAdmin {
+				return errRights()
+			}
+			return s.apiDelete(w, id)
+		default:
+			return s.apiMember(w, id)
 		}
 	case strings.HasPrefix(path, "user/"):
 		return fail(http.StatusNotFound, "Unknown user action")
