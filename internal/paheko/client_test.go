@@ -1,0 +1,98 @@
+package paheko_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"assokit/internal/paheko"
+	"assokit/internal/paheko/pahekotest"
+)
+
+func newClient(t *testing.T, fake *pahekotest.Server, key, secret string) *paheko.Client {
+	t.Helper()
+	c, err := paheko.New(paheko.Config{URL: fake.URL() + "/", Key: key, Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestErrors(t *testing.T) {
+	fake := pahekotest.NewServer(t)
+	fake.AddKey("w", "write-secret-123", pahekotest.LevelWrite)
+	fake.AddKey("r", "read-secret-456", pahekotest.LevelRead)
+	ctx := context.Background()
+	w := newClient(t, fake, "w", "write-secret-123")
+	r := newClient(t, fake, "r", "read-secret-456")
+	bad := newClient(t, fake, "w", "not-the-secret")
+	if _, err := w.CreateMember(ctx, paheko.NewMember{Name: "Alice Martin", Email: "alice@example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	fake.FailNext(500)
+	tests := []struct {
+		name string
+		call func() error
+		want error
+	}{
+		{"server error", func() error { _, err := w.Categories(ctx); return err }, paheko.ErrUnreachable},
+		{"wrong secret", func() error { _, err := bad.Categories(ctx); return err }, paheko.ErrUnauthorized},
+		{"read key writes", func() error { _, err := r.CreateMember(ctx, paheko.NewMember{Name: "Bob"}); return err }, paheko.ErrRights},
+		{"homonym", func() error { _, err := w.CreateMember(ctx, paheko.NewMember{Name: "alice martin"}); return err }, paheko.ErrDuplicate},
+		{"e-mail taken", func() error {
+			_, err := w.CreateMember(ctx, paheko.NewMember{Name: "Other", Email: "ALICE@example.org"})
+			return err
+		}, paheko.ErrInvalid},
+		{"admin member", func() error { _, err := w.UpdateMember(ctx, 1, map[string]string{"nom": "x"}); return err }, paheko.ErrProtected},
+		{"admin category", func() error { _, err := w.CreateMember(ctx, paheko.NewMember{Name: "Eve", CategoryID: 3}); return err }, paheko.ErrCategory},
+		{"unknown member", func() error { _, err := w.Member(ctx, 99); return err }, paheko.ErrNotFound},
+		{"missing field", func() error { _, err := w.Query(ctx, "SELECT nextcloud_uid FROM users"); return err }, paheko.ErrInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("error %v, want %v", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "secret") {
+				t.Errorf("error text shows a secret: %v", err)
+			}
+		})
+	}
+	if ok, err := r.CanWrite(ctx, 1); ok || err != nil {
+		t.Errorf("read key: CanWrite = %v, %v", ok, err)
+	}
+	if ok, err := w.CanWrite(ctx, 1); !ok || err != nil {
+		t.Errorf("write key: CanWrite = %v, %v", ok, err)
+	}
+}
+
+func TestMembersPaged(t *testing.T) {
+	fake := pahekotest.NewServer(t)
+	fake.AddKey("r", "read-secret-456", pahekotest.LevelRead)
+	if err := fake.AddField("nextcloud_uid", "Identifiant Nextcloud"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 11 {
+		if _, err := fake.AddMember(pahekotest.Member{Fields: map[string]any{"nom": fmt.Sprint("Membre ", i), "nextcloud_uid": fmt.Sprint("u", i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := newClient(t, fake, "r", "read-secret-456")
+	before := fake.RequestCount()
+	got, err := c.Members(context.Background(), true, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 12 || got[11].UID != "u10" || got[0].CategoryID != 3 {
+		t.Fatalf("members %+v", got)
+	}
+	if n := fake.RequestCount() - before; n != 3 {
+		t.Errorf("%d requests for 12 members by 4, want 3", n)
+	}
+	if has, err := c.HasField(context.Background(), "nextcloud_uid"); !has || err != nil {
+		t.Errorf("HasField = %v, %v", has, err)
+	}
+}
