@@ -209,6 +209,7 @@ func (p *Plan) planLinked(a Account, l Link, m paheko.Member, in Input, byEmail 
 	if a.Email != "" && fold(a.Email) != fold(l.Email) && a.Email != m.Email {
 		if other, taken := byEmail[fold(a.Email)]; taken && other.ID != m.ID {
 			notice(l, Notice{UID: a.UID, MemberID: other.ID, Code: NoticeEmailTaken})
+			a.Email = l.Email // not written: tried again at the next run
 		} else {
 			fields["email"] = a.Email
 		}

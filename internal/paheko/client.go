@@ -51,6 +51,15 @@ func (e *Error) Error() string {
 // Is makes errors.Is(err, ErrProtected) and the like work.
 func (e *Error) Is(target error) bool { return e.kind == target }
 
+// Message returns Paheko's own text for a failed call (often French), or "".
+func Message(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return ""
+}
+
 // Permanent reports whether retrying the same request cannot succeed.
 func (e *Error) Permanent() bool { return e.kind != ErrUnreachable }
 

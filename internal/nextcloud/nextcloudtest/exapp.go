@@ -93,6 +93,19 @@ func (s *Server) SetAppConfig(appID, key, value string) {
 	}
 }
 
+// InstallExApp records an ExApp as registered and enabled, without calling
+// it: for tests of what an ExApp sends to Nextcloud once it is installed.
+func (s *Server) InstallExApp(app ExApp) {
+	app.TopMenus, app.States, app.Forms = map[string]TopMenuEntry{}, map[string]json.RawMessage{}, map[string]json.RawMessage{}
+	if app.Config == nil {
+		app.Config = map[string]string{}
+	}
+	app.Enabled, app.InitProgress = true, 100
+	s.mu.Lock()
+	s.apps[app.ID] = &app
+	s.mu.Unlock()
+}
+
 // RegisterExApp registers an ExApp and runs AppAPI's registration sequence
 // (occ app_api:app:register --wait-finish): heartbeat until it answers, POST
 // /init, then wait until the ExApp reports progress 100 — Nextcloud enables it

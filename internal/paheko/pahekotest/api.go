@@ -70,10 +70,8 @@ func utf16Pair(r rune) (rune, rune) {
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests++
-	var injected int
-	if len(s.failures) > 0 {
-		injected, s.failures = s.failures[0], s.failures[1:]
-	}
+	injected := s.failures[s.requests]
+	delete(s.failures, s.requests)
 	s.mu.Unlock()
 	if injected != 0 {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -19,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"assokit/internal/paheko"
 )
 
 // Version is the Paheko version the fake behaves like.
@@ -65,7 +67,7 @@ type Server struct {
 	url        string
 
 	requests int
-	failures []int // statuses to answer to the next API requests
+	failures map[int]int // request number → status to answer instead
 
 	oidc     OIDCConfig
 	sessions map[string]int    // pko cookie → member id
@@ -249,11 +251,19 @@ func (s *Server) Member(id int) (Member, error) {
 func (s *Server) RequestCount() int { s.mu.Lock(); defer s.mu.Unlock(); return s.requests }
 
 // FailNext makes the next API requests fail with these statuses, one each
-// (500 answers a text body, as Paheko's uncaught errors do).
-func (s *Server) FailNext(statuses ...int) {
+// (a 500 answers a text body, as Paheko's uncaught errors do).
+func (s *Server) FailNext(statuses ...int) { s.FailAfter(0, statuses...) }
+
+// FailAfter lets n API requests through, then fails the next ones with these statuses.
+func (s *Server) FailAfter(n int, statuses ...int) {
 	s.mu.Lock()
-	s.failures = append(s.failures, statuses...)
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	if s.failures == nil {
+		s.failures = map[int]int{}
+	}
+	for i, st := range statuses {
+		s.failures[s.requests+n+i+1] = st
+	}
 }
 
 // ServeHTTP serves the API under /api/ and the admin login pages under /admin/.
@@ -282,4 +292,39 @@ func (s *Server) authenticate(r *http.Request) (credential, int, string) {
 		return credential{}, http.StatusForbidden, "Invalid username or password"
 	}
 	return c, 0, ""
+}
+
+// Bridge is what a Paheko prepared for AssoKit has: the role categories, the
+// "Nextcloud — Membre" category, the nextcloud_uid field and a write key.
+type Bridge struct {
+	Key, Secret string
+	Categories  map[string]int // role ("" for members) → category id
+}
+
+// PrepareBridge prepares the fake as AssoKit's setup page asks an admin to:
+// it creates the categories of paheko.RoleCategories and paheko.MemberCategory,
+// the nextcloud_uid field and a write key.
+func (s *Server) PrepareBridge() (Bridge, error) {
+	b := Bridge{Key: "assokit", Secret: "assokit-write-secret-0001", Categories: map[string]int{}}
+	next := 10
+	add := func(role string, c paheko.Category) error {
+		b.Categories[role] = next
+		err := s.AddCategory(Category{ID: next, Name: c.Name, PermUsers: c.PermUsers, PermAccounting: c.PermAccounting,
+			PermDocuments: c.PermDocuments, PermWeb: c.PermWeb, PermConnect: c.PermConnect, PermConfig: c.PermConfig})
+		next++
+		return err
+	}
+	for _, rc := range paheko.RoleCategories {
+		if err := add(rc.Role, rc.Category); err != nil {
+			return b, err
+		}
+	}
+	if err := add("", paheko.MemberCategory); err != nil {
+		return b, err
+	}
+	if err := s.AddField("nextcloud_uid", "Identifiant Nextcloud"); err != nil {
+		return b, err
+	}
+	s.AddKey(b.Key, b.Secret, LevelWrite)
+	return b, nil
 }
