@@ -209,3 +209,15 @@ func (c *Client) Version(ctx context.Context) (string, error) {
 	}
 	return data.Version.String, nil
 }
+
+// AbsoluteURL returns the address browsers use for path on this Nextcloud
+// (built from its overwrite.cli.url, which NEXTCLOUD_URL may not be).
+func (c *Client) AbsoluteURL(ctx context.Context, path string) (string, error) {
+	var data struct {
+		URL string `json:"absolute_url"`
+	}
+	if err := c.ocs(ctx, "GET", "/apps/app_api/api/v1/info/nextcloud_url/absolute", url.Values{"url": {path}}, nil, &data); err != nil {
+		return "", fmt.Errorf("absolute url: %w", err)
+	}
+	return data.URL, nil
+}

@@ -1,0 +1,248 @@
+package oidc_test
+
+import (
+	"context"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"math/big"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"assokit/internal/nextcloud"
+	"assokit/internal/nextcloud/nextcloudtest"
+	"assokit/internal/oidc"
+	"assokit/internal/store"
+)
+
+const pahekoURL = "https://paheko.asso.example"
+
+var redirectURI = pahekoURL + "/admin/login.php?oidc"
+
+func newProvider(t *testing.T) (*oidc.Provider, *nextcloudtest.Server, *time.Time) {
+	t.Helper()
+	nc := nextcloudtest.NewServer(t)
+	nc.InstallExApp(nextcloudtest.ExApp{ID: "assokit", Version: "0.1.0", Secret: "test-secret"})
+	nc.AddGroup("paheko_compta")
+	nc.AddGroup("paheko_membres")
+	nc.AddUser(nextcloudtest.User{ID: "jeanne", DisplayName: "Jeanne Trésorière", Email: "jeanne@asso.example", Groups: []string{"paheko_compta"}, Enabled: true})
+	nc.AddUser(nextcloudtest.User{ID: "lea", DisplayName: "Léa", Email: "lea@asso.example", Enabled: true})
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "a.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	client, err := nextcloud.New(nextcloud.Config{BaseURL: nc.URL(), AppID: "assokit", AppSecret: "test-secret", AppVersion: "0.1.0", AAVersion: "32.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := oidc.New(st, client, func(context.Context) string { return pahekoURL + "/" })
+	now := time.Now()
+	p.SetClock(func() time.Time { return now })
+	return p, nc, &now
+}
+
+func authorizeQuery(extra ...string) url.Values {
+	q := url.Values{"response_type": {"code"}, "client_id": {"paheko"}, "redirect_uri": {redirectURI},
+		"state": {"362c4c04eb7939ee"}, "scope": {"openid email profile"}}
+	for i := 0; i+1 < len(extra); i += 2 {
+		q.Set(extra[i], extra[i+1])
+	}
+	return q
+}
+
+// login runs authorize then returns the code and the state of the redirect.
+func login(t *testing.T, p *oidc.Provider, uid string, q url.Values) (string, string) {
+	t.Helper()
+	to, err := p.Authorize(context.Background(), uid, q)
+	if err != nil {
+		t.Fatalf("authorize: %v", err)
+	}
+	if !strings.HasPrefix(to, redirectURI+"&") {
+		t.Fatalf("redirect %q does not keep the redirect URI", to)
+	}
+	u, _ := url.Parse(to)
+	return u.Query().Get("code"), u.Query().Get("state")
+}
+
+func tokenForm(p *oidc.Provider, code string, extra ...string) url.Values {
+	c, _ := p.Client(context.Background())
+	f := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirectURI},
+		"client_id": {"paheko"}, "client_secret": {c.Secret}}
+	for i := 0; i+1 < len(extra); i += 2 {
+		f.Set(extra[i], extra[i+1])
+	}
+	return f
+}
+
+func TestLoginGivesRoleFromGroupsNow(t *testing.T) {
+	p, nc, _ := newProvider(t)
+	ctx := context.Background()
+	code, state := login(t, p, "jeanne", authorizeQuery("nonce", "n-0S6_WzA2Mj"))
+	if state != "362c4c04eb7939ee" {
+		t.Errorf("state %q not echoed", state)
+	}
+	tok, err := p.Token(ctx, tokenForm(p, code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := p.UserInfo(ctx, tok.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info["sub"] != "jeanne" || info["email"] != "jeanne@asso.example" || info["paheko_role"] != "compta" {
+		t.Errorf("userinfo %v", info)
+	}
+	// The id_token is signed by a published key and carries the nonce.
+	jwks, _ := p.JWKS(ctx)
+	keys := jwks["keys"].([]map[string]string)
+	parsed, err := jwt.Parse(tok.IDToken, func(t *jwt.Token) (any, error) {
+		for _, k := range keys {
+			if k["kid"] == t.Header["kid"] {
+				return jwkKey(k), nil
+			}
+		}
+		return nil, errors.New("unknown kid")
+	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithAudience("paheko"))
+	if err != nil {
+		t.Fatalf("id_token: %v", err)
+	}
+	if c := parsed.Claims.(jwt.MapClaims); c["nonce"] != "n-0S6_WzA2Mj" || c["sub"] != "jeanne" {
+		t.Errorf("claims %v", c)
+	}
+	// Groups change: the next userinfo tells.
+	nc.AddUser(nextcloudtest.User{ID: "jeanne", DisplayName: "Jeanne", Email: "jeanne@asso.example", Groups: []string{"paheko_compta", "paheko_membres"}, Enabled: true})
+	info, _ = p.UserInfo(ctx, tok.AccessToken)
+	if info["paheko_role"] != "compta+membres" {
+		t.Errorf("role after a group change: %v", info["paheko_role"])
+	}
+}
+
+func TestAuthorizeRefusals(t *testing.T) {
+	p, _, _ := newProvider(t)
+	ctx := context.Background()
+	if _, err := p.Authorize(ctx, "lea", authorizeQuery()); !errors.Is(err, oidc.ErrNoRole) {
+		t.Errorf("account in no group: %v", err)
+	}
+	for name, q := range map[string]url.Values{
+		"wrong redirect URI":     authorizeQuery("redirect_uri", pahekoURL+"/admin/login.php?oidc&x=1"),
+		"redirect URI elsewhere": authorizeQuery("redirect_uri", "https://evil.example/admin/login.php?oidc"),
+		"wrong client":           authorizeQuery("client_id", "other"),
+		"no redirect URI":        authorizeQuery("redirect_uri", ""),
+	} {
+		if to, err := p.Authorize(ctx, "jeanne", q); !errors.Is(err, oidc.ErrBadClient) || to != "" {
+			t.Errorf("%s: %q, %v", name, to, err)
+		}
+	}
+	// Errors the client can be told about go back to it, with the state.
+	to, err := p.Authorize(ctx, "jeanne", authorizeQuery("response_type", "token"))
+	if err != nil || !strings.Contains(to, "error=unsupported_response_type") || !strings.Contains(to, "state=362c4c04eb7939ee") {
+		t.Errorf("implicit flow: %q, %v", to, err)
+	}
+	to, _ = p.Authorize(ctx, "jeanne", authorizeQuery("code_challenge", "abc", "code_challenge_method", "plain"))
+	if !strings.Contains(to, "error=invalid_request") {
+		t.Errorf("plain PKCE accepted: %q", to)
+	}
+}
+
+func TestStateEchoedByteForByte(t *testing.T) {
+	p, _, _ := newProvider(t)
+	for _, state := range []string{"a&b=c", "état+espace é", "x%2Fy", strings.Repeat("s", 500)} {
+		_, got := login(t, p, "jeanne", authorizeQuery("state", state))
+		if got != state {
+			t.Errorf("state %q came back as %q", state, got)
+		}
+	}
+}
+
+func TestTokenRefusals(t *testing.T) {
+	p, _, now := newProvider(t)
+	ctx := context.Background()
+	wantErr := func(name, code string, err error) {
+		t.Helper()
+		var oe *oidc.Error
+		if !errors.As(err, &oe) || oe.Code != code {
+			t.Errorf("%s: %v, want %s", name, err, code)
+		}
+	}
+	code, _ := login(t, p, "jeanne", authorizeQuery())
+	_, err := p.Token(ctx, tokenForm(p, code, "client_secret", "wrong"))
+	wantErr("wrong secret", "invalid_client", err)
+
+	code, _ = login(t, p, "jeanne", authorizeQuery())
+	_, err = p.Token(ctx, tokenForm(p, code, "redirect_uri", pahekoURL+"/admin/login.php"))
+	wantErr("other redirect URI", "invalid_grant", err)
+
+	code, _ = login(t, p, "jeanne", authorizeQuery())
+	tok, err := p.Token(ctx, tokenForm(p, code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Token(ctx, tokenForm(p, code))
+	wantErr("reused code", "invalid_grant", err)
+	if _, err := p.UserInfo(ctx, tok.AccessToken); err == nil {
+		t.Error("the token of a replayed code still works")
+	}
+
+	code, _ = login(t, p, "jeanne", authorizeQuery())
+	*now = now.Add(oidc.CodeTTL)
+	_, err = p.Token(ctx, tokenForm(p, code))
+	wantErr("expired code", "invalid_grant", err)
+
+	_, err = p.Token(ctx, tokenForm(p, "made-up-code"))
+	wantErr("unknown code", "invalid_grant", err)
+
+	_, err = p.UserInfo(ctx, "made-up-token")
+	wantErr("unknown token", "invalid_token", err)
+}
+
+func TestPKCE(t *testing.T) {
+	p, _, _ := newProvider(t)
+	ctx := context.Background()
+	verifier := strings.Repeat("v", 50)
+	sum := sha256.Sum256([]byte(verifier))
+	challenge := base64.RawURLEncoding.EncodeToString(sum[:])
+	q := authorizeQuery("code_challenge", challenge, "code_challenge_method", "S256")
+	code, _ := login(t, p, "jeanne", q)
+	if _, err := p.Token(ctx, tokenForm(p, code, "code_verifier", strings.Repeat("w", 50))); err == nil {
+		t.Error("a wrong verifier was accepted")
+	}
+	code, _ = login(t, p, "jeanne", q)
+	if _, err := p.Token(ctx, tokenForm(p, code)); err == nil {
+		t.Error("a missing verifier was accepted")
+	}
+	code, _ = login(t, p, "jeanne", q)
+	if _, err := p.Token(ctx, tokenForm(p, code, "code_verifier", verifier)); err != nil {
+		t.Errorf("the right verifier: %v", err)
+	}
+}
+
+func TestKeyRotation(t *testing.T) {
+	p, _, _ := newProvider(t)
+	ctx := context.Background()
+	for range 3 {
+		if err := p.RotateKeys(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	jwks, _ := p.JWKS(ctx)
+	if n := len(jwks["keys"].([]map[string]string)); n != 2 {
+		t.Errorf("%d keys published after rotations, want 2 (current and previous)", n)
+	}
+}
+
+func jwkKey(k map[string]string) any {
+	n, _ := base64.RawURLEncoding.DecodeString(k["n"])
+	e, _ := base64.RawURLEncoding.DecodeString(k["e"])
+	ei := 0
+	for _, b := range e {
+		ei = ei<<8 | int(b)
+	}
+	return &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: ei}
+}
