@@ -148,22 +148,9 @@ func (s *Service) Client(ctx context.Context) (*paheko.Client, Settings, error) 
 // categories and members, and the links.
 func (s *Service) gather(ctx context.Context, pc *paheko.Client, st Settings) (Input, error) {
 	in := Input{Category: st.Category, Protected: map[int]bool{}}
-	if st.Admin == "" {
-		return in, ErrNoAdmin
-	}
-	accounts, err := s.nc.As(st.Admin).Accounts(ctx, 500)
-	if err != nil {
+	var err error
+	if in.Accounts, err = s.gatherAccounts(ctx, st); err != nil {
 		return in, err
-	}
-	adminOK := false
-	for _, a := range accounts {
-		in.Accounts = append(in.Accounts, Account{UID: a.ID, Name: a.DisplayName, Email: a.Email, Enabled: a.Enabled, Groups: a.Groups})
-		if a.ID == st.Admin && a.Enabled && slices.Contains(a.Groups, paheko.GroupAdmin) {
-			adminOK = true
-		}
-	}
-	if !adminOK {
-		return in, ErrNoAdmin
 	}
 	cats, err := pc.Categories(ctx)
 	if err != nil {
@@ -198,6 +185,30 @@ func (s *Service) gather(ctx context.Context, pc *paheko.Client, st Settings) (I
 		in.Links = append(in.Links, Link(l))
 	}
 	return in, nil
+}
+
+// gatherAccounts lists every account, acting as the admin who saved the
+// settings, and checks that this account is still an enabled admin.
+func (s *Service) gatherAccounts(ctx context.Context, st Settings) ([]Account, error) {
+	if st.Admin == "" {
+		return nil, ErrNoAdmin
+	}
+	accounts, err := s.nc.As(st.Admin).Accounts(ctx, 500)
+	if err != nil {
+		return nil, err
+	}
+	var out []Account
+	adminOK := false
+	for _, a := range accounts {
+		out = append(out, Account{UID: a.ID, Name: a.DisplayName, Email: a.Email, Enabled: a.Enabled, Groups: a.Groups})
+		if a.ID == st.Admin && a.Enabled && slices.Contains(a.Groups, paheko.GroupAdmin) {
+			adminOK = true
+		}
+	}
+	if !adminOK {
+		return nil, ErrNoAdmin
+	}
+	return out, nil
 }
 
 // Preview returns the plan a run would carry out now, changing nothing.

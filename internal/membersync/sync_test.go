@@ -6,11 +6,13 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"assokit/internal/membersync"
 	"assokit/internal/nextcloud"
 	"assokit/internal/nextcloud/nextcloudtest"
+	"assokit/internal/paheko"
 	"assokit/internal/paheko/pahekotest"
 	"assokit/internal/store"
 )
@@ -207,5 +209,48 @@ func TestPahekoDownChangesNothing(t *testing.T) {
 	runs, _ := b.st.PahekoRuns(ctx, 5)
 	if len(runs) != 1 || runs[0].State != "failed" || runs[0].Error != "paheko_unreachable" {
 		t.Errorf("runs %+v", runs)
+	}
+}
+
+func TestCheckPreparedPaheko(t *testing.T) {
+	b := newBridge(t, 1)
+	setup := b.svc.Check(context.Background())
+	if setup.Error != "" || !setup.MatchUID || len(setup.Categories) != 4 {
+		t.Fatalf("setup %+v", setup)
+	}
+	for _, it := range setup.Items {
+		if it.Status != "ok" {
+			t.Errorf("%s %s: %s", it.Code, it.Category, it.Status)
+		}
+	}
+	snippet := paheko.Snippet(paheko.SnippetParams{ClientURL: "https://nc.example/oidc", ClientID: "paheko", ClientSecret: "s3cret",
+		Categories: setup.Categories, MatchUID: true})
+	for _, want := range []string{"'compta' => 12", "$session->logout();", "throw new UserException", "canLogin()",
+		"set('id_category'", "->save();", "nextcloud_uid = ?", "OIDC_CLIENT_MATCH_EMAIL = false"} {
+		if !strings.Contains(snippet, want) {
+			t.Errorf("snippet lacks %q", want)
+		}
+	}
+}
+
+func TestCheckReadKeyAndMissingParts(t *testing.T) {
+	b := newBridge(t, 1)
+	ctx := context.Background()
+	b.pk.AddKey("reader", "reader-secret-1", pahekotest.LevelRead)
+	if err := b.svc.SaveSettings(ctx, membersync.SettingsInput{URL: b.pk.URL(), Key: "reader", Secret: "reader-secret-1"}, "camille"); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, it := range b.svc.Check(ctx).Items {
+		got[it.Code] = it.Status
+	}
+	if got["key_write"] != "wrong" || got["connection"] != "ok" {
+		t.Errorf("check with a read key: %v", got)
+	}
+	if err := b.svc.SaveSettings(ctx, membersync.SettingsInput{URL: b.pk.URL(), Key: "reader", Secret: "wrong"}, "camille"); err != nil {
+		t.Fatal(err)
+	}
+	if e := b.svc.Check(ctx).Error; e != "paheko_refused" {
+		t.Errorf("wrong secret: %q", e)
 	}
 }
