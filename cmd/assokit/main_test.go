@@ -83,8 +83,11 @@ func TestRegistrationEndToEnd(t *testing.T) {
 	if !ok || menu.DisplayName != "AssoKit" || menu.AdminRequired != 0 {
 		t.Fatalf("top menu = %+v, %v", menu, ok)
 	}
+	if paheko, ok := app.TopMenus[appapi.PahekoMenu]; !ok || paheko.DisplayName != "Paheko" {
+		t.Fatalf("Paheko top menu = %+v, %v", paheko, ok)
+	}
 	want := nextcloudtest.Asset{Type: "top_menu", Name: appapi.MainMenu, Path: "js/assokit-main"}
-	if len(app.Scripts) != 1 || app.Scripts[0] != want || len(app.Styles) != 1 {
+	if len(app.Scripts) != 2 || app.Scripts[0] != want || len(app.Styles) != 2 {
 		t.Fatalf("scripts %v styles %v", app.Scripts, app.Styles)
 	}
 	if _, ok := app.States[appapi.MainMenu+"/assokit"]; !ok {
@@ -108,7 +111,7 @@ func TestRegistrationEndToEnd(t *testing.T) {
 		}
 	}
 	app, _ = nc.ExAppState("assokit")
-	if len(app.TopMenus) != 1 || len(app.Scripts) != 1 || len(app.Forms) != 1 {
+	if len(app.TopMenus) != 2 || len(app.Scripts) != 2 || len(app.Forms) != 1 {
 		t.Fatalf("after enable twice: %+v", app)
 	}
 

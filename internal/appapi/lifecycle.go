@@ -22,28 +22,35 @@ type Registration struct {
 	Unregister func(context.Context, *nextcloud.Client) error
 }
 
+// PahekoMenu is the name of the "Paheko" top-menu entry, which opens
+// Paheko with single sign-on (or says who to ask).
+const PahekoMenu = "paheko"
+
 // Registrations is the list walked by Enable (in order) and Disable (in
-// reverse): the top-menu entry, the script and style of its page, its initial
-// state and the admin settings form.
+// reverse): each top-menu entry with the script, style and initial state of
+// its page, then the admin settings form.
 func Registrations(appVersion string) []Registration {
-	menu := nextcloud.TopMenu{Name: MainMenu, DisplayName: "AssoKit", Icon: "img/app-dark.svg"}
-	script := nextcloud.Asset{Type: "top_menu", Name: MainMenu, Path: "js/assokit-main"}
-	style := nextcloud.Asset{Type: "top_menu", Name: MainMenu, Path: "js/assokit-main"}
-	state := nextcloud.InitialState{Type: "top_menu", Name: MainMenu, Key: "assokit",
-		Value: map[string]any{"version": appVersion}}
-	form := SettingsForm()
-	return []Registration{
-		{"the top-menu entry", func(ctx context.Context, c *nextcloud.Client) error { return c.RegisterTopMenu(ctx, menu) },
-			func(ctx context.Context, c *nextcloud.Client) error { return c.UnregisterTopMenu(ctx, menu.Name) }},
-		{"the page script", func(ctx context.Context, c *nextcloud.Client) error { return c.RegisterScript(ctx, script) },
-			func(ctx context.Context, c *nextcloud.Client) error { return c.UnregisterScript(ctx, script) }},
-		{"the page style", func(ctx context.Context, c *nextcloud.Client) error { return c.RegisterStyle(ctx, style) },
-			func(ctx context.Context, c *nextcloud.Client) error { return c.UnregisterStyle(ctx, style) }},
-		{"the page state", func(ctx context.Context, c *nextcloud.Client) error { return c.SetInitialState(ctx, state) },
-			func(ctx context.Context, c *nextcloud.Client) error { return c.DeleteInitialState(ctx, state) }},
-		{"the settings form", func(ctx context.Context, c *nextcloud.Client) error { return c.RegisterSettingsForm(ctx, form) },
-			func(ctx context.Context, c *nextcloud.Client) error { return c.UnregisterSettingsForm(ctx, form.ID) }},
+	var regs []Registration
+	for _, m := range []nextcloud.TopMenu{
+		{Name: MainMenu, DisplayName: "AssoKit", Icon: "img/app-dark.svg"},
+		{Name: PahekoMenu, DisplayName: "Paheko", Icon: "img/paheko-dark.svg"},
+	} {
+		script := nextcloud.Asset{Type: "top_menu", Name: m.Name, Path: "js/assokit-main"}
+		state := nextcloud.InitialState{Type: "top_menu", Name: m.Name, Key: "assokit",
+			Value: map[string]any{"version": appVersion, "page": m.Name}}
+		regs = append(regs,
+			Registration{"the top-menu entry " + m.DisplayName, func(ctx context.Context, c *nextcloud.Client) error { return c.RegisterTopMenu(ctx, m) },
+				func(ctx context.Context, c *nextcloud.Client) error { return c.UnregisterTopMenu(ctx, m.Name) }},
+			Registration{"the page script", func(ctx context.Context, c *nextcloud.Client) error { return c.RegisterScript(ctx, script) },
+				func(ctx context.Context, c *nextcloud.Client) error { return c.UnregisterScript(ctx, script) }},
+			Registration{"the page style", func(ctx context.Context, c *nextcloud.Client) error { return c.RegisterStyle(ctx, script) },
+				func(ctx context.Context, c *nextcloud.Client) error { return c.UnregisterStyle(ctx, script) }},
+			Registration{"the page state", func(ctx context.Context, c *nextcloud.Client) error { return c.SetInitialState(ctx, state) },
+				func(ctx context.Context, c *nextcloud.Client) error { return c.DeleteInitialState(ctx, state) }})
 	}
+	form := SettingsForm()
+	return append(regs, Registration{"the settings form", func(ctx context.Context, c *nextcloud.Client) error { return c.RegisterSettingsForm(ctx, form) },
+		func(ctx context.Context, c *nextcloud.Client) error { return c.UnregisterSettingsForm(ctx, form.ID) }})
 }
 
 // Settings form field ids, read back with AppConfigValues.
