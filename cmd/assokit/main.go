@@ -25,7 +25,9 @@ import (
 	"assokit/internal/appapi"
 	"assokit/internal/devstack"
 	"assokit/internal/jobs"
+	"assokit/internal/membersync"
 	"assokit/internal/nextcloud"
+	"assokit/internal/oidc"
 	"assokit/internal/store"
 	"assokit/internal/web"
 )
@@ -107,9 +109,15 @@ func serve(ctx context.Context, cfg appapi.Config, log *slog.Logger, ready func(
 			func(ctx context.Context) error { return st.Ping(ctx) },
 			func(ctx context.Context) error { _, err := nc.Version(ctx); return err })
 	})
+	members := membersync.New(st, nc, nil, log)
+	queue.Handle(web.JobPahekoSync, func(ctx context.Context, j store.Job) error { return members.Job(ctx, j.Payload) })
+	provider := oidc.New(st, nc, func(ctx context.Context) string {
+		s, _ := members.Settings(ctx)
+		return s.URL
+	})
 	srv := web.New(web.Deps{AppID: cfg.AppID, AppVersion: cfg.AppVersion,
 		Auth: appapi.NewAuthenticator(cfg.AppID, cfg.AppSecret), Lifecycle: lifecycle,
-		Nextcloud: nc, Store: st, Jobs: queue, Static: assokit.Static(), Log: log})
+		Nextcloud: nc, Store: st, Jobs: queue, Sync: members, OIDC: provider, Static: assokit.Static(), Log: log})
 
 	network, addr := cfg.ListenAddr()
 	if network == "unix" {
@@ -131,6 +139,10 @@ func serve(ctx context.Context, cfg appapi.Config, log *slog.Logger, ready func(
 	qctx, stopQueue := context.WithCancel(ctx)
 	queueDone := make(chan struct{})
 	go func() { queue.Run(qctx); close(queueDone) }()
+	go members.Poll(qctx, func(ctx context.Context) error {
+		_, err := queue.Enqueue(ctx, web.JobPahekoSync, web.JobPahekoSync, membersync.JobPayload{Trigger: "poll"})
+		return err
+	})
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
 

@@ -7,13 +7,16 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"assokit/internal/appapi"
+	"assokit/internal/membersync"
 	"assokit/internal/nextcloud"
+	"assokit/internal/paheko"
 	"assokit/internal/store"
 )
 
 var (
 	errNoUser   = errors.New("web: this page needs a signed-in Nextcloud user")
 	errNotAdmin = errors.New("web: this page is for administrators")
+	errBadInput = errors.New("web: the request body is not what this endpoint reads")
 )
 
 // errorTable maps errors to an HTTP status and a stable code that the pages
@@ -30,6 +33,14 @@ var errorTable = []struct {
 	{nextcloud.ErrUnauthorized, http.StatusBadGateway, "nextcloud_refused"},
 	{nextcloud.ErrUnreachable, http.StatusBadGateway, "nextcloud_unreachable"},
 	{nextcloud.ErrNotFound, http.StatusNotFound, "not_found"},
+	{errBadInput, http.StatusBadRequest, "bad_request"},
+	{membersync.ErrInvalidSettings, http.StatusBadRequest, "invalid_settings"},
+	{membersync.ErrNotConfigured, http.StatusConflict, "paheko_not_configured"},
+	{membersync.ErrNoAdmin, http.StatusConflict, "paheko_no_admin"},
+	{paheko.ErrUnreachable, http.StatusBadGateway, "paheko_unreachable"},
+	{paheko.ErrUnauthorized, http.StatusBadGateway, "paheko_refused"},
+	{paheko.ErrRights, http.StatusBadGateway, "paheko_key_read_only"},
+	{paheko.ErrNotPaheko, http.StatusBadGateway, "paheko_not_paheko"},
 }
 
 // classify returns the status and code the error table gives err, or 500

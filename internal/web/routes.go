@@ -24,10 +24,28 @@ func (s *Server) routes() {
 	// Page API for every signed-in member (info.xml: USER).
 	api := e.Group("/api", noStore, s.authenticate, s.requireUser)
 	api.GET("/status", s.status)
+	api.GET("/paheko", s.pahekoPage)
 
 	// Admin API (info.xml: ADMIN, re-checked here).
 	admin := api.Group("/admin", s.requireAdmin)
 	admin.GET("/jobs", s.adminJobs)
+	admin.GET("/paheko", s.pahekoAdmin)
+	admin.PUT("/paheko/settings", s.pahekoSaveSettings)
+	admin.POST("/paheko/check", s.pahekoCheck)
+	admin.GET("/paheko/preview", s.pahekoPreview)
+	admin.POST("/paheko/sync", s.pahekoSync)
+	admin.POST("/paheko/pause", s.pahekoPause)
+	admin.GET("/paheko/runs", s.pahekoRuns)
+
+	// OpenID Connect provider for Paheko: authorize needs the Nextcloud
+	// session (info.xml: USER); Paheko's server calls the others (PUBLIC).
+	op := e.Group("/oidc", noStore, s.authenticate)
+	op.GET("/authorize", s.oidcAuthorize, s.requireUser)
+	op.GET("/.well-known/openid-configuration", s.oidcDiscovery)
+	op.GET("/jwks", s.oidcJWKS)
+	op.POST("/token", s.oidcToken)
+	op.GET("/userinfo", s.oidcUserInfo)
+	op.POST("/userinfo", s.oidcUserInfo)
 
 	e.RouteNotFound("/*", func(echo.Context) error { return echo.NewHTTPError(http.StatusNotFound) })
 }

@@ -15,7 +15,9 @@ import (
 
 	"assokit/internal/appapi"
 	"assokit/internal/jobs"
+	"assokit/internal/membersync"
 	"assokit/internal/nextcloud"
+	"assokit/internal/oidc"
 	"assokit/internal/store"
 )
 
@@ -28,6 +30,8 @@ type Deps struct {
 	Nextcloud  *nextcloud.Client // acting as the ExApp; handlers use As(user)
 	Store      *store.Store
 	Jobs       *jobs.Queue
+	Sync       *membersync.Service
+	OIDC       *oidc.Provider
 	Static     fs.FS // holds js/ and img/
 	Log        *slog.Logger
 }
