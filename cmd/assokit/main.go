@@ -196,6 +196,9 @@ func dev(ctx context.Context, getenv func(string) string, stdout io.Writer, log 
 		if err := demo.Register(ctx, "http://"+a.String(), assokit.InfoXML); err != nil {
 			return fmt.Errorf("register with the demo Nextcloud: %w", err)
 		}
+		if err := demo.ConnectPaheko(ctx); err != nil {
+			return fmt.Errorf("connect the demo Paheko: %w", err)
+		}
 	case err := <-errc:
 		return err
 	}

@@ -24,9 +24,14 @@ func startAssoKit(t *testing.T, nc *nextcloudtest.Server) string { return startA
 
 // startAssoKitB is startAssoKit for tests and benchmarks.
 func startAssoKitB(t testing.TB, nc *nextcloudtest.Server) string {
+	return startAssoKitWith(t, nc.URL(), testSecret)
+}
+
+// startAssoKitWith runs the whole program against the Nextcloud at ncURL.
+func startAssoKitWith(t testing.TB, ncURL, secret string) string {
 	t.Helper()
-	env := map[string]string{"APP_ID": "assokit", "APP_SECRET": testSecret, "APP_VERSION": "0.1.0",
-		"APP_HOST": "127.0.0.1", "APP_PORT": "0", "NEXTCLOUD_URL": nc.URL() + "/index.php",
+	env := map[string]string{"APP_ID": "assokit", "APP_SECRET": secret, "APP_VERSION": "0.1.0",
+		"APP_HOST": "127.0.0.1", "APP_PORT": "0", "NEXTCLOUD_URL": ncURL + "/index.php",
 		"APP_PERSISTENT_STORAGE": t.TempDir(), "AA_VERSION": "32.0.0", "LOG_LEVEL": "error"}
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan net.Addr, 1)

@@ -16,6 +16,7 @@ import (
 
 	"assokit/internal/appapi"
 	"assokit/internal/nextcloud/nextcloudtest"
+	"assokit/internal/paheko/pahekotest"
 )
 
 // The demo's AssoKit identity.
@@ -24,30 +25,53 @@ const (
 	AppVersion = "0.1.0"
 )
 
-// Demo is a running demo Nextcloud.
+// Demo is a running demo Nextcloud and Paheko.
 type Demo struct {
-	URL    string // http://127.0.0.1:8080
-	Secret string // AssoKit's APP_SECRET for this run
-	NC     *nextcloudtest.Server
-	srv    *http.Server
+	URL       string // http://127.0.0.1:8080
+	Secret    string // AssoKit's APP_SECRET for this run
+	NC        *nextcloudtest.Server
+	PahekoURL string
+	Paheko    *pahekotest.Server
+	Bridge    pahekotest.Bridge
+	srv, psrv *http.Server
 }
 
-// Start seeds a fake Nextcloud and serves it on addr (loopback).
+// Start seeds a fake Nextcloud and serves it on addr (loopback), and a fake
+// Paheko on another loopback port.
 func Start(ctx context.Context, addr string) (*Demo, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("demo: listen on %s: %w", addr, err)
 	}
+	host, _, _ := net.SplitHostPort(ln.Addr().String())
+	pln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("demo: listen for Paheko: %w", err)
+	}
 	b := make([]byte, 32)
 	rand.Read(b)
-	d := &Demo{URL: "http://" + ln.Addr().String(), Secret: hex.EncodeToString(b), NC: nextcloudtest.New()}
+	d := &Demo{URL: "http://" + ln.Addr().String(), Secret: hex.EncodeToString(b), NC: nextcloudtest.New(),
+		PahekoURL: "http://" + pln.Addr().String()}
 	d.NC.SetURL(d.URL)
 	if err := Seed(d.NC); err != nil {
 		ln.Close()
+		pln.Close()
+		return nil, err
+	}
+	if d.Paheko, err = pahekotest.New(); err == nil {
+		d.Paheko.SetURL(d.PahekoURL)
+		d.Bridge, err = SeedPaheko(d.Paheko)
+	}
+	if err != nil {
+		ln.Close()
+		pln.Close()
 		return nil, err
 	}
 	d.srv = &http.Server{Handler: d.NC, ReadHeaderTimeout: 10 * time.Second}
+	d.psrv = &http.Server{Handler: d.Paheko, ReadHeaderTimeout: 10 * time.Second}
 	go d.srv.Serve(ln)
+	go d.psrv.Serve(pln)
 	return d, nil
 }
 
@@ -64,13 +88,18 @@ func (d *Demo) Register(ctx context.Context, appURL string, infoXML []byte) erro
 		Secret: d.Secret, URL: appURL, Routes: routes})
 }
 
-// Close stops the demo Nextcloud.
-func (d *Demo) Close() error { return d.srv.Close() }
+// Close stops the demo Nextcloud and Paheko.
+func (d *Demo) Close() error {
+	d.psrv.Close()
+	d.Paheko.Close()
+	return d.srv.Close()
+}
 
 // Summary tells who is who in the demo.
 func (d *Demo) Summary() string {
 	var b strings.Builder
-	b.WriteString("Demo accounts (pick one on the page):\n")
+	fmt.Fprintf(&b, "Demo Paheko: %s (%d members; sign in from the \"Paheko\" menu)\n", d.PahekoURL, len(d.Paheko.Members()))
+	b.WriteString("Demo accounts (pick one on the page; password \"demo\"):\n")
 	for _, u := range d.NC.Users() {
 		if u.ID == "admin" {
 			continue

@@ -7,6 +7,9 @@ import (
 	"assokit/internal/nextcloud/nextcloudtest"
 )
 
+// emailDomain is the demo association's e-mail domain.
+const emailDomain = "jardins-partages.example"
+
 // member is a demo account.
 type member struct {
 	uid, name, lang string
@@ -37,8 +40,8 @@ func Seed(nc *nextcloudtest.Server) error {
 		nc.AddGroup(g)
 	}
 	for _, m := range members {
-		nc.AddUser(nextcloudtest.User{ID: m.uid, DisplayName: m.name, Email: m.uid + "@jardins-partages.example",
-			Password: "demo", Groups: m.groups, Enabled: !m.disabled, Language: m.lang})
+		nc.AddUser(nextcloudtest.User{ID: m.uid, DisplayName: m.name, Email: m.uid + "@" + emailDomain,
+			Password: demoPassword, Groups: m.groups, Enabled: !m.disabled, Language: m.lang})
 		files := map[string]string{
 			"/Documents/Bienvenue.md":       "# Bienvenue aux Jardins Partagés\n\nBonjour " + m.name + " !\n",
 			"/Documents/Compte-rendu AG.md": "Assemblée générale du 12 mars : 23 présents.\n",

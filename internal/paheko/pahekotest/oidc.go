@@ -42,6 +42,9 @@ func (s *Server) SetOIDC(c OIDCConfig) {
 	s.oidc = c
 }
 
+// OIDC returns the OIDC client configuration.
+func (s *Server) OIDC() OIDCConfig { return s.oidcConfig() }
+
 // Session describes who a Paheko session cookie belongs to.
 type Session struct {
 	MemberID   int

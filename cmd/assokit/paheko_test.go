@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"assokit"
+	"assokit/internal/devstack"
+	"assokit/internal/nextcloud/nextcloudtest"
+)
+
+// startDemo runs the embedded demo as `assokit dev` does: fake Nextcloud and
+// Paheko seeded, AssoKit registered and connected to Paheko.
+func startDemo(t testing.TB) *devstack.Demo {
+	t.Helper()
+	demo, err := devstack.Start(context.Background(), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { demo.Close() })
+	appURL := startAssoKitWith(t, demo.URL, demo.Secret)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := demo.Register(ctx, appURL, assokit.InfoXML); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.ConnectPaheko(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return demo
+}
+
+// asUser calls AssoKit's API through the proxy as a signed-in demo account.
+func asUser(t testing.TB, demo *devstack.Demo, uid, method, path string, out any) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, demo.URL+"/index.php/apps/app_api/proxy/assokit"+path, nil)
+	req.SetBasicAuth(uid, "demo")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		json.NewDecoder(resp.Body).Decode(out)
+	}
+	return resp.StatusCode
+}
+
+// syncNow asks for a sync as camille and waits for its report.
+func syncNow(t testing.TB, demo *devstack.Demo) map[string]any {
+	t.Helper()
+	var before struct {
+		Runs []struct{ Run struct{ ID int } } `json:"runs"`
+	}
+	asUser(t, demo, "camille", "GET", "/api/admin/paheko/runs", &before)
+	if st := asUser(t, demo, "camille", "POST", "/api/admin/paheko/sync", nil); st != http.StatusAccepted {
+		t.Fatalf("sync now: %d", st)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		var runs struct {
+			Runs []struct {
+				Run struct {
+					ID    int
+					State string
+					Error string
+				}
+				Report map[string]any
+			} `json:"runs"`
+		}
+		asUser(t, demo, "camille", "GET", "/api/admin/paheko/runs", &runs)
+		if len(runs.Runs) > 0 && (len(before.Runs) == 0 || runs.Runs[0].Run.ID > before.Runs[0].Run.ID) && runs.Runs[0].Run.State != "running" {
+			if runs.Runs[0].Run.State != "done" {
+				t.Fatalf("run %+v", runs.Runs[0].Run)
+			}
+			return runs.Runs[0].Report
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the sync did not finish")
+	return nil
+}
+
+func TestPahekoBridgeEndToEnd(t *testing.T) {
+	demo := startDemo(t)
+	membersBefore := len(demo.Paheko.Members())
+
+	// The admin looks at the preview first: nothing has changed in Paheko.
+	var plan struct {
+		Actions []struct{ Kind, UID string }
+	}
+	if st := asUser(t, demo, "camille", "GET", "/api/admin/paheko/preview", &plan); st != 200 || len(plan.Actions) == 0 {
+		t.Fatalf("preview: %d %+v", st, plan)
+	}
+	if len(demo.Paheko.Members()) != membersBefore {
+		t.Fatal("the preview changed Paheko")
+	}
+	// A member cannot read the admin API, even through the USER route.
+	if st := asUser(t, demo, "lea", "GET", "/api/admin/paheko/preview", nil); st != http.StatusForbidden {
+		t.Errorf("preview as a member: %d", st)
+	}
+
+	rep := syncNow(t, demo)
+	if rep["failed"].(float64) != 0 || rep["adopted"].(float64) != 2 {
+		t.Fatalf("first sync %v", rep)
+	}
+	byUID := map[string]int{}
+	for _, m := range demo.Paheko.Members() {
+		if uid, _ := m.Fields["nextcloud_uid"].(string); uid != "" {
+			byUID[uid]++
+		}
+	}
+	for _, uid := range []string{"camille", "jeanne", "hugo", "zoe"} {
+		if byUID[uid] != 1 {
+			t.Errorf("%s has %d members", uid, byUID[uid])
+		}
+	}
+	if byUID["paul"] != 0 {
+		t.Error("the disabled account got a member")
+	}
+
+	// An account created in Nextcloud becomes a member at the next sync.
+	demo.NC.AddUser(nextcloudtest.User{ID: "yasmine", DisplayName: "Yasmine Benali", Email: "yasmine@jardins-partages.example",
+		Password: "demo", Enabled: true})
+	if rep := syncNow(t, demo); rep["created"].(float64) != 1 {
+		t.Fatalf("sync after a new account: %v", rep)
+	}
+
+	// Single sign-on: a member of paheko_compta opens Paheko as compta.
+	sess := signOn(t, demo, "jeanne")
+	if !strings.Contains(sess.page, "Nextcloud — Comptabilité") {
+		t.Errorf("jeanne's Paheko page: %s", sess.page)
+	}
+	if s := signOn(t, demo, "camille"); !strings.Contains(s.page, "Nextcloud — Admin") {
+		t.Errorf("camille's Paheko page: %s", s.page)
+	}
+	// A state changed on the way back is caught by a client that checks it
+	// (Paheko does not: capture 24); AssoKit echoes it untouched.
+	cfg := demo.Paheko.OIDC()
+	cfg.CheckState = true
+	demo.Paheko.SetOIDC(cfg)
+	if s := signOn(t, demo, "jeanne"); !strings.Contains(s.page, "Bonjour") {
+		t.Errorf("strict client, untouched state: %s", s.page)
+	}
+	if s := signOnTampered(t, demo, "jeanne"); !strings.Contains(s.page, "invalid_state") {
+		t.Errorf("strict client, tampered state: %s", s.page)
+	}
+	cfg.CheckState = false
+	demo.Paheko.SetOIDC(cfg)
+
+	// A member in none of the groups is refused, with who to ask.
+	if s := signOn(t, demo, "lea"); s.status != http.StatusForbidden || !strings.Contains(s.page, "ne donne pas accès à Paheko") {
+		t.Errorf("lea: %d %s", s.status, s.page)
+	}
+}
+
+type signOnResult struct {
+	status int
+	page   string
+}
+
+var metaRefresh = regexp.MustCompile(`content="0;url=([^"]+)"`)
+
+// signOn plays a browser: signed in to Nextcloud as uid, it clicks
+// "Se connecter avec Nextcloud" on Paheko's login page and follows the flow.
+func signOn(t *testing.T, demo *devstack.Demo, uid string) signOnResult {
+	t.Helper()
+	return signOnWith(t, demo, uid, func(u string) string { return u })
+}
+
+// signOnTampered is signOn with the state changed on the way back to Paheko.
+func signOnTampered(t *testing.T, demo *devstack.Demo, uid string) signOnResult {
+	t.Helper()
+	return signOnWith(t, demo, uid, func(u string) string { return strings.Replace(u, "state=", "state=x", 1) })
+}
+
+func signOnWith(t *testing.T, demo *devstack.Demo, uid string, alter func(string) string) signOnResult {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	nc, _ := url.Parse(demo.URL)
+	jar.SetCookies(nc, []*http.Cookie{{Name: nextcloudtest.DemoUserCookie, Value: uid, Path: "/"}})
+	browser := &http.Client{Jar: jar}
+	resp, err := browser.Get(demo.PahekoURL + "/admin/login.php?oidc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := metaRefresh.FindSubmatch(body)
+	if m == nil {
+		return signOnResult{resp.StatusCode, string(body)}
+	}
+	next := alter(strings.ReplaceAll(string(m[1]), "&amp;", "&"))
+	resp, err = browser.Get(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return signOnResult{resp.StatusCode, fmt.Sprintf("%s", body)}
+}
