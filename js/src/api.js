@@ -4,14 +4,25 @@ import { generateUrl } from '@nextcloud/router'
 
 const base = generateUrl('/apps/app_api/proxy/assokit/api')
 
-/** GETs an API path; rejects with an Error whose code is a stable code. */
-export async function get(path) {
+/**
+ * Sends a request to an API path; rejects with an Error whose code is a
+ * stable code the page translates.
+ * @param {string} method HTTP method
+ * @param {string} path below /api
+ * @param {object} body JSON body, if any
+ */
+export async function send(method, path, body) {
 	try {
-		const { data } = await axios.get(base + path, { headers: { Accept: 'application/json' } })
+		const { data } = await axios.request({ method, url: base + path, data: body, headers: { Accept: 'application/json' } })
 		return data
 	} catch (e) {
 		const err = new Error('request failed')
 		err.code = e.response?.data?.code ?? (e.response ? 'internal' : 'network')
 		throw err
 	}
+}
+
+/** GETs an API path (see send). */
+export function get(path) {
+	return send('GET', path)
 }

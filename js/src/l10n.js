@@ -30,6 +30,15 @@ export function errorText(code) {
 		not_signed_in: 'You are not signed in to Nextcloud any more. Reload the page to sign in again.',
 		unauthenticated: 'You are not signed in to Nextcloud any more. Reload the page to sign in again.',
 		network: 'AssoKit cannot be reached. Check your connection and reload the page.',
+		invalid_settings: 'Check the address of Paheko (it starts with https://) and the interval (at least 10 seconds).',
+		bad_request: 'Something in the form is not right. Check it and try again.',
+		paheko_not_configured: 'Enter the address of Paheko and its API key first.',
+		paheko_no_admin: 'The administrator who saved these settings is no longer an administrator. Save the settings again.',
+		paheko_unreachable: 'Paheko does not answer. Check its address; AssoKit will try again by itself.',
+		paheko_refused: 'Paheko refuses this API key. Check the identifier and the password of the key.',
+		paheko_key_read_only: 'This API key may only read. Create a key with the “write” level in Paheko.',
+		paheko_not_paheko: 'The address does not lead to a Paheko. Check it.',
+		refused: 'Paheko refused this change.',
 	}
 	return t(texts[code] ?? 'Something went wrong. Reload the page; if it happens again, tell your administrator.')
 }
