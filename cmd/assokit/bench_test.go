@@ -132,3 +132,19 @@ func vmRSS(pid int) int {
 	}
 	return 0
 }
+
+// BenchmarkSignOn measures a whole sign-on into Paheko through the demo
+// stack on loopback: Paheko's login → authorize through Nextcloud's proxy →
+// back to Paheko, which exchanges the code and reads userinfo through the
+// proxy, then opens its session.
+func BenchmarkSignOn(b *testing.B) {
+	demo := startDemo(b)
+	syncNow(b, demo) // members must exist before they sign on
+	b.ResetTimer()
+	for range b.N {
+		if s := signOn(b, demo, "jeanne"); !strings.Contains(s.page, "Comptabilité") {
+			b.Fatalf("sign-on failed: %d %s", s.status, s.page)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/sign-on")
+}

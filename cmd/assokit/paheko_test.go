@@ -172,18 +172,18 @@ var metaRefresh = regexp.MustCompile(`content="0;url=([^"]+)"`)
 
 // signOn plays a browser: signed in to Nextcloud as uid, it clicks
 // "Se connecter avec Nextcloud" on Paheko's login page and follows the flow.
-func signOn(t *testing.T, demo *devstack.Demo, uid string) signOnResult {
+func signOn(t testing.TB, demo *devstack.Demo, uid string) signOnResult {
 	t.Helper()
 	return signOnWith(t, demo, uid, func(u string) string { return u })
 }
 
 // signOnTampered is signOn with the state changed on the way back to Paheko.
-func signOnTampered(t *testing.T, demo *devstack.Demo, uid string) signOnResult {
+func signOnTampered(t testing.TB, demo *devstack.Demo, uid string) signOnResult {
 	t.Helper()
 	return signOnWith(t, demo, uid, func(u string) string { return strings.Replace(u, "state=", "state=x", 1) })
 }
 
-func signOnWith(t *testing.T, demo *devstack.Demo, uid string, alter func(string) string) signOnResult {
+func signOnWith(t testing.TB, demo *devstack.Demo, uid string, alter func(string) string) signOnResult {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	nc, _ := url.Parse(demo.URL)

@@ -25,7 +25,7 @@ type bridge struct {
 	st  *store.Store
 }
 
-func newBridge(t *testing.T, accounts int) *bridge {
+func newBridge(t testing.TB, accounts int) *bridge {
 	t.Helper()
 	ctx := context.Background()
 	nc := nextcloudtest.NewServer(t)
