@@ -43,9 +43,8 @@ func (s *Service) Check(ctx context.Context) Setup {
 
 	// The key level: an empty update of an admin member, refused either way.
 	level := CheckItem{Code: "key_write", Status: "unknown"}
-	rows, err := pc.Query(ctx, "SELECT u.id FROM users u JOIN users_categories c ON c.id = u.id_category WHERE c.perm_config = 9 OR c.perm_users = 9 LIMIT 1")
-	if err == nil && len(rows) == 1 {
-		if ok, err := pc.CanWrite(ctx, int(toInt(rows[0]["id"]))); err == nil {
+	if id, err := pc.ProtectedMemberID(ctx); err == nil && id != 0 {
+		if ok, err := pc.CanWrite(ctx, id); err == nil {
 			level.Status = map[bool]string{true: "ok", false: "wrong"}[ok]
 		}
 	}
@@ -89,13 +88,4 @@ func (s *Service) Check(ctx context.Context) Setup {
 	}
 	out.Items = append(out.Items, admin)
 	return out
-}
-
-func toInt(v any) int64 {
-	type int64er interface{ Int64() (int64, error) }
-	if n, ok := v.(int64er); ok {
-		i, _ := n.Int64()
-		return i
-	}
-	return 0
 }

@@ -68,20 +68,18 @@ func New(st *store.Store, nc *nextcloud.Client, httpClient *http.Client, log *sl
 	return &Service{store: st, nc: nc, http: httpClient, log: log}
 }
 
-func (s *Service) setting(ctx context.Context, key string) string {
-	v, _ := s.store.Setting(ctx, key)
-	return v
-}
-
-// Settings returns the current settings.
+// Settings returns the current settings, read in one query.
 func (s *Service) Settings(ctx context.Context) (Settings, error) {
-	st := Settings{URL: s.setting(ctx, keyURL), Key: s.setting(ctx, keyKey), secret: s.setting(ctx, keySecret),
-		Enabled: s.setting(ctx, keyEnabled) == "1", Admin: s.setting(ctx, keyAdmin), Interval: DefaultInterval}
-	st.HasSecret = st.secret != ""
-	if n, err := strconv.Atoi(s.setting(ctx, keyInterval)); err == nil && n >= 10 {
+	v, err := s.store.SettingsWithPrefix(ctx, "paheko.")
+	if err != nil {
+		return Settings{}, err
+	}
+	st := Settings{URL: v[keyURL], Key: v[keyKey], secret: v[keySecret], HasSecret: v[keySecret] != "",
+		Enabled: v[keyEnabled] == "1", Admin: v[keyAdmin], Interval: DefaultInterval}
+	if n, err := strconv.Atoi(v[keyInterval]); err == nil && n >= 10 {
 		st.Interval = time.Duration(n) * time.Second
 	}
-	st.Category, _ = strconv.Atoi(s.setting(ctx, keyCategory))
+	st.Category, _ = strconv.Atoi(v[keyCategory])
 	return st, nil
 }
 
@@ -115,12 +113,7 @@ func (s *Service) SaveSettings(ctx context.Context, in SettingsInput, admin stri
 	if in.Secret != "" {
 		values[keySecret] = in.Secret
 	}
-	for k, v := range values {
-		if err := s.store.SetSetting(ctx, k, v); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.store.SetSettings(ctx, values)
 }
 
 // SetEnabled starts (after the preview) or pauses the sync.

@@ -104,11 +104,6 @@ func (p *Provider) Client(ctx context.Context) (Client, error) {
 	return c, nil
 }
 
-// ResetSecret replaces the client secret (Paheko's config must then change too).
-func (p *Provider) ResetSecret(ctx context.Context) error {
-	return p.store.SetSetting(ctx, secretKey, randomString(32))
-}
-
 // Discovery is the provider's openid-configuration.
 func (p *Provider) Discovery(ctx context.Context) (map[string]any, error) {
 	iss, err := p.Issuer(ctx)
@@ -159,6 +154,10 @@ func (p *Provider) Authorize(ctx context.Context, uid string, q url.Values) (str
 	}
 	if !acc.Enabled || paheko.RoleFor(acc.Groups) == "" {
 		return "", ErrNoRole
+	}
+	// Sign-ons are rare: this is the moment to drop long-expired codes and tokens.
+	if err := p.store.PurgeOIDC(ctx); err != nil {
+		return "", err
 	}
 	code := randomString(32)
 	err = p.store.SaveOIDCCode(ctx, store.OIDCCode{Hash: hash(code), UID: uid, ClientID: c.ID, RedirectURI: req.RedirectURI,

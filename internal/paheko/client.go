@@ -103,9 +103,6 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// URL is Paheko's address, without a trailing slash.
-func (c *Client) URL() string { return c.base.String() }
-
 // call sends one API request. form, when not nil, is sent as JSON; out, when
 // not nil, receives the decoded answer.
 func (c *Client) call(ctx context.Context, method, path string, in any, out any) error {
@@ -241,7 +238,7 @@ func (c *Client) Categories(ctx context.Context) ([]Category, error) {
 
 // Query runs a read-only SELECT through /api/sql and returns its rows.
 // Numbers come as json.Number. The endpoint takes no parameters: embed
-// values with Quote.
+// values in the text, escaped.
 func (c *Client) Query(ctx context.Context, sql string) ([]map[string]any, error) {
 	var res struct {
 		Count   int              `json:"count"`
@@ -252,9 +249,6 @@ func (c *Client) Query(ctx context.Context, sql string) ([]map[string]any, error
 	}
 	return res.Results, nil
 }
-
-// Quote makes s a SQL string literal.
-func Quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // HasField reports whether the member record has the field key (a custom
 // field such as nextcloud_uid).
@@ -396,6 +390,16 @@ func (c *Client) UpdateMember(ctx context.Context, id int, fields map[string]str
 		return Member{}, fmt.Errorf("update member %d: %w", id, err)
 	}
 	return rec.member(), nil
+}
+
+// ProtectedMemberID returns the id of a member Paheko's API may not change
+// (an admin member), or 0 when there is none.
+func (c *Client) ProtectedMemberID(ctx context.Context) (int, error) {
+	rows, err := c.Query(ctx, "SELECT u.id FROM users u JOIN users_categories c ON c.id = u.id_category WHERE c.perm_config = 9 OR c.perm_users = 9 LIMIT 1")
+	if err != nil || len(rows) == 0 {
+		return 0, err
+	}
+	return toInt(rows[0]["id"]), nil
 }
 
 // CanWrite reports whether the key may create and change members, without

@@ -1,12 +1,14 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"assokit/internal/membersync"
+	"assokit/internal/oidc"
 	"assokit/internal/paheko"
 )
 
@@ -56,16 +58,23 @@ func (s *Server) pahekoAdmin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cl, err := s.d.OIDC.Client(ctx)
-	if err != nil {
-		return err
-	}
-	iss, err := s.d.OIDC.Issuer(ctx)
+	cl, iss, err := s.signOnClient(ctx)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, pahekoAdminView{Settings: st, IntervalSeconds: int(st.Interval.Seconds()),
 		Issuer: iss, ClientID: cl.ID, ClientSecret: cl.Secret, RedirectURI: cl.RedirectURI})
+}
+
+// signOnClient is Paheko's registration with the provider and the
+// provider's address: what Paheko's config.local.php needs.
+func (s *Server) signOnClient(ctx context.Context) (oidc.Client, string, error) {
+	cl, err := s.d.OIDC.Client(ctx)
+	if err != nil {
+		return cl, "", err
+	}
+	iss, err := s.d.OIDC.Issuer(ctx)
+	return cl, iss, err
 }
 
 func (s *Server) pahekoSaveSettings(c echo.Context) error {
@@ -84,11 +93,7 @@ func (s *Server) pahekoSaveSettings(c echo.Context) error {
 func (s *Server) pahekoCheck(c echo.Context) error {
 	ctx := c.Request().Context()
 	setup := s.d.Sync.Check(ctx)
-	cl, err := s.d.OIDC.Client(ctx)
-	if err != nil {
-		return err
-	}
-	iss, err := s.d.OIDC.Issuer(ctx)
+	cl, iss, err := s.signOnClient(ctx)
 	if err != nil {
 		return err
 	}

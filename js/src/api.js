@@ -1,4 +1,5 @@
 // Calls to AssoKit's API through Nextcloud's AppAPI proxy.
+import { onMounted, ref } from 'vue'
 import axios from '@nextcloud/axios'
 import { generateUrl } from '@nextcloud/router'
 
@@ -25,4 +26,27 @@ export async function send(method, path, body) {
 /** GETs an API path (see send). */
 export function get(path) {
 	return send('GET', path)
+}
+
+/**
+ * Loads a page's data with fetch when the page mounts, and again on load().
+ * loading is true meanwhile; error holds the stable code of a failure.
+ * @param {Function} fetch async function that fills the page's refs
+ */
+export function useLoad(fetch) {
+	const loading = ref(true)
+	const error = ref('')
+	async function load() {
+		loading.value = true
+		error.value = ''
+		try {
+			await fetch()
+		} catch (e) {
+			error.value = e.code
+		} finally {
+			loading.value = false
+		}
+	}
+	onMounted(load)
+	return { loading, error, load }
 }

@@ -3,45 +3,20 @@
 // from the "Paheko" menu entry, with Debian's Chromium and playwright-core.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { chromium } from 'playwright-core'
+import { signIn as signInAs, startDemo, stopDemo } from './demo.mjs'
 
-const binary = process.env.ASSOKIT_BIN ?? 'bin/assokit'
-const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium'
-let demo, browser, baseURL
+let env, browser, baseURL
 
 before(async () => {
-	demo = spawn(binary, ['dev'], { env: { ...process.env, ASSOKIT_DEV_ADDR: '127.0.0.1:0', LOG_LEVEL: 'warn' } })
-	baseURL = await new Promise((resolve, reject) => {
-		let out = ''
-		const timer = setTimeout(() => reject(new Error('demo did not start: ' + out)), 60000)
-		demo.stdout.on('data', (d) => {
-			out += d
-			const m = out.match(/open (http:\/\/127\.0\.0\.1:\d+)/)
-			if (m) { clearTimeout(timer); resolve(m[1]) }
-		})
-		demo.stderr.on('data', (d) => { out += d })
-		demo.on('exit', (code) => reject(new Error(`demo exited with ${code}: ${out}`)))
-	})
-	browser = await chromium.launch({
-		executablePath: chromiumPath,
-		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-	})
+	env = await startDemo()
+	browser = env.browser
+	baseURL = env.baseURL
 })
 
-after(async () => {
-	await browser?.close()
-	demo?.kill('SIGTERM')
-})
+after(() => stopDemo(env))
 
-async function signIn(page, uid, menu = 'assokit') {
-	await page.goto(baseURL + '/login')
-	await page.click(`button[data-user="${uid}"]`)
-	await page.waitForURL(/\/apps\/app_api\/embedded\/assokit\/assokit/)
-	if (menu !== 'assokit') {
-		await page.goto(baseURL + '/index.php/apps/app_api/embedded/assokit/' + menu)
-	}
+function signIn(page, uid, menu) {
+	return signInAs(page, baseURL, uid, menu)
 }
 
 test('the admin checks Paheko, previews and runs the synchronisation', async () => {

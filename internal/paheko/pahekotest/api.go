@@ -127,10 +127,7 @@ func (s *Server) routeAPI(w http.ResponseWriter, r *http.Request, cred credentia
 	case path == "user/categories":
 		return s.apiCategories(w)
 	case path == "user/new": // Paheko does not check the method here
-		if cred.level < LevelWrite {
-			return errRights()
-		}
-		p, err := params(r)
+		p, err := writeParams(r, cred)
 		if err != nil {
 			return err
 		}
@@ -151,10 +148,7 @@ func (s *Server) routeAPI(w http.ResponseWriter, r *http.Request, cred credentia
 		}
 		switch r.Method {
 		case http.MethodPost:
-			if cred.level < LevelWrite {
-				return errRights()
-			}
-			p, err := params(r)
+			p, err := writeParams(r, cred)
 			if err != nil {
 				return err
 			}
@@ -172,6 +166,14 @@ func (s *Server) routeAPI(w http.ResponseWriter, r *http.Request, cred credentia
 	default:
 		return fail(http.StatusNotFound, "Unknown path")
 	}
+}
+
+// writeParams checks that the key may write, then reads the parameters.
+func writeParams(r *http.Request, cred credential) (map[string]string, error) {
+	if cred.level < LevelWrite {
+		return nil, errRights()
+	}
+	return params(r)
 }
 
 // params reads the request parameters as Paheko does: a JSON object when the
@@ -331,17 +333,10 @@ func (s *Server) apiExport(w http.ResponseWriter, id, ext string) error {
 	case n == 0:
 		where = "c.hidden = 0"
 	}
-	rows, err := s.db.Query(`SELECT u.id FROM users u JOIN users_categories c ON c.id = u.id_category WHERE ` + where + ` ORDER BY u.id`)
+	ids, err := s.idsLocked(`SELECT u.id FROM users u JOIN users_categories c ON c.id = u.id_category WHERE ` + where + ` ORDER BY u.id`)
 	if err != nil {
 		return err
 	}
-	var ids []int
-	for rows.Next() {
-		var i int
-		rows.Scan(&i)
-		ids = append(ids, i)
-	}
-	rows.Close()
 	w.Header().Set("Content-type", "application/json")
 	var lines []string
 	for _, i := range ids {
@@ -519,12 +514,8 @@ func truthy(v string) bool { return v != "" && v != "0" && v != "false" }
 func (s *Server) apiUpdate(w http.ResponseWriter, id int, p map[string]string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m, err := s.memberLocked(id)
-	if err != nil {
+	if err := s.modifiableLocked(id); err != nil {
 		return err
-	}
-	if s.protectedLocked(m.CategoryID) {
-		return errProtected()
 	}
 	for k := range ignoredOnUpdate {
 		delete(p, k)
@@ -544,7 +535,7 @@ func (s *Server) apiUpdate(w http.ResponseWriter, id int, p map[string]string) e
 	if _, err := s.db.Exec(`UPDATE users SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...); err != nil {
 		return err
 	}
-	m, err = s.memberLocked(id)
+	m, err := s.memberLocked(id)
 	if err != nil {
 		return err
 	}
@@ -555,12 +546,8 @@ func (s *Server) apiUpdate(w http.ResponseWriter, id int, p map[string]string) e
 func (s *Server) apiDelete(w http.ResponseWriter, id int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m, err := s.memberLocked(id)
-	if err != nil {
+	if err := s.modifiableLocked(id); err != nil {
 		return err
-	}
-	if s.protectedLocked(m.CategoryID) {
-		return errProtected()
 	}
 	if _, err := s.db.Exec(`DELETE FROM users WHERE id = ?`, id); err != nil {
 		return err
@@ -569,12 +556,37 @@ func (s *Server) apiDelete(w http.ResponseWriter, id int) error {
 	return nil
 }
 
-// protectedLocked reports whether members of the category cannot be changed
-// through the API (config admin or members admin).
-func (s *Server) protectedLocked(cat int) bool {
+// modifiableLocked is Paheko's validateCanBeModifiedBy(null): the API may not
+// change or delete a member whose category is config admin or members admin.
+func (s *Server) modifiableLocked(id int) error {
+	m, err := s.memberLocked(id)
+	if err != nil {
+		return err
+	}
 	var config, users int
-	s.db.QueryRow(`SELECT perm_config, perm_users FROM users_categories WHERE id = ?`, cat).Scan(&config, &users)
-	return config == 9 || users == 9
+	s.db.QueryRow(`SELECT perm_config, perm_users FROM users_categories WHERE id = ?`, m.CategoryID).Scan(&config, &users)
+	if config == 9 || users == 9 {
+		return errProtected()
+	}
+	return nil
+}
+
+// idsLocked returns the ids a query selects.
+func (s *Server) idsLocked(query string, args ...any) ([]int, error) {
+	rows, err := s.db.Query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int
+	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 func (s *Server) hasFieldLocked(key string) bool {

@@ -132,7 +132,6 @@ func (s *Server) redirectURI() string { return s.URL() + "/admin/login.php?oidc"
 // discovery fetches the provider's configuration, as Paheko does on both legs.
 func (s *Server) discovery(cfg OIDCConfig) (map[string]any, error) {
 	u := strings.TrimRight(cfg.ClientURL, "/") + "/.well-known/openid-configuration"
-	s.logOIDC("GET " + u)
 	resp, err := cfg.HTTPClient.Get(u)
 	if err != nil {
 		return nil, err
@@ -143,12 +142,6 @@ func (s *Server) discovery(cfg OIDCConfig) (map[string]any, error) {
 		return nil, fmt.Errorf("discovery: %w", err)
 	}
 	return d, nil
-}
-
-func (s *Server) logOIDC(line string) {
-	s.mu.Lock()
-	s.OIDCLog = append(s.OIDCLog, line)
-	s.mu.Unlock()
 }
 
 func (s *Server) oidcConfig() OIDCConfig { s.mu.Lock(); defer s.mu.Unlock(); return s.oidc }
@@ -207,7 +200,6 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	form := url.Values{"code": {q.Get("code")}, "client_id": {cfg.ClientID}, "client_secret": {cfg.ClientSecret},
 		"redirect_uri": {s.redirectURI()}, "grant_type": {"authorization_code"}}
 	tokenURL := fmt.Sprint(d["token_endpoint"])
-	s.logOIDC("POST " + tokenURL)
 	resp, err := cfg.HTTPClient.PostForm(tokenURL, form)
 	if err != nil {
 		uncaught(w, "TypeError", err)
@@ -230,7 +222,6 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, fmt.Sprint(d["userinfo_endpoint"]), nil)
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	s.logOIDC("GET " + req.URL.String())
 	resp, err = cfg.HTTPClient.Do(req)
 	if err != nil {
 		uncaught(w, "TypeError", err)

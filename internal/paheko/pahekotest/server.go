@@ -72,7 +72,6 @@ type Server struct {
 	oidc     OIDCConfig
 	sessions map[string]int    // pko cookie → member id
 	states   map[string]string // pre-login cookie → state sent to the IdP
-	OIDCLog  []string
 }
 
 // New returns a fake Paheko freshly installed: the three categories of an
@@ -220,17 +219,10 @@ func (s *Server) DeleteMember(id int) error {
 func (s *Server) Members() []Member {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rows, err := s.db.Query(`SELECT id FROM users ORDER BY id`)
+	ids, err := s.idsLocked(`SELECT id FROM users ORDER BY id`)
 	if err != nil {
 		return nil
 	}
-	var ids []int
-	for rows.Next() {
-		var id int
-		rows.Scan(&id)
-		ids = append(ids, id)
-	}
-	rows.Close()
 	out := make([]Member, 0, len(ids))
 	for _, id := range ids {
 		if m, err := s.memberLocked(id); err == nil {
