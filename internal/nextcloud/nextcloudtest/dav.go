@@ -21,12 +21,21 @@ import (
 
 // collection is a calendar or an address book, objects kept byte for byte.
 type collection struct {
+	owner       string
 	uri         string
 	displayName string
 	description string
 	components  []string // calendars only
 	objects     map[string]*object
 	ctag        int
+	sharees     []sharee  // calendars only
+	deletedAt   time.Time // calendars only: in the owner's trash bin
+}
+
+// sharee is a user a calendar is shared with (Sharing/Plugin.php).
+type sharee struct {
+	href      string // principal:principals/users/<uid>
+	readWrite bool
 }
 
 type object struct {
@@ -41,7 +50,11 @@ const (
 	nsCard = "urn:ietf:params:xml:ns:carddav"
 	nsCS   = "http://calendarserver.org/ns/"
 	nsOC   = "http://owncloud.org/ns"
+	nsNC   = "http://nextcloud.com/ns" // Nextcloud's CalDAV trash bin namespace (x1: in answers)
 )
+
+// trashRetention is dav's calendarRetentionObligation default: 30 days.
+const trashRetention = 30 * 24 * time.Hour
 
 // davLocked returns (creating it) a user's DAV data: an empty files tree and
 // no calendar or address book — Nextcloud creates the default ones at the
@@ -52,7 +65,7 @@ func (s *Server) davLocked(uid string) *userDAV {
 		return d
 	}
 	d = &userDAV{files: webdav.NewMemFS(), locks: webdav.NewMemLS(),
-		cals: map[string]*collection{}, books: map[string]*collection{}, fileIDs: map[string]int{}}
+		cals: map[string]*collection{}, books: map[string]*collection{}, mounts: map[string]string{}}
 	d.handler = &webdav.Handler{Prefix: "/remote.php/dav/files/" + uid, FileSystem: d.files, LockSystem: d.locks}
 	s.dav[uid] = d
 	return d
@@ -113,7 +126,7 @@ func (s *Server) putCollection(uid, kind, uri, displayName string) {
 		c.displayName = displayName
 		return
 	}
-	c := &collection{uri: uri, displayName: displayName, objects: map[string]*object{}}
+	c := &collection{owner: uid, uri: uri, displayName: displayName, objects: map[string]*object{}}
 	if kind == "calendars" {
 		c.components = []string{"VEVENT", "VTODO"}
 	}
@@ -226,7 +239,42 @@ func (s *Server) serveFiles(w http.ResponseWriter, r *http.Request, user, owner 
 		fmt.Fprintf(w, `<?xml version="1.0"?>`+"\n"+`<d:multistatus xmlns:d="DAV:" xmlns:s="http://sabredav.org/ns" xmlns:oc="http://owncloud.org/ns" xmlns:nc="http://nextcloud.org/ns"><d:response><d:href>/remote.php/dav/files/%s/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>`, url.PathEscape(owner))
 		return
 	}
-	d.handler.ServeHTTP(w, r)
+	cw := &countingWriter{ResponseWriter: w}
+	if r.Method == http.MethodPut {
+		r.Body = &countingBody{ReadCloser: r.Body, n: &cw.n}
+	}
+	if r.Method == http.MethodGet || r.Method == http.MethodPut {
+		defer func() {
+			s.mu.Lock()
+			s.fileBytes += cw.n
+			s.mu.Unlock()
+		}()
+	}
+	d.handler.ServeHTTP(cw, r)
+}
+
+// countingWriter counts the body bytes of an answer.
+type countingWriter struct {
+	http.ResponseWriter
+	n int64
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	n, err := c.ResponseWriter.Write(b)
+	c.n += int64(n)
+	return n, err
+}
+
+// countingBody counts the bytes read from a request body.
+type countingBody struct {
+	io.ReadCloser
+	n *int64
+}
+
+func (c *countingBody) Read(b []byte) (int, error) {
+	n, err := c.ReadCloser.Read(b)
+	*c.n += int64(n)
+	return n, err
 }
 
 // serveCollections serves the calendars or address books of user; rest is
@@ -251,22 +299,25 @@ func (s *Server) serveCollections(w http.ResponseWriter, r *http.Request, user, 
 		writeResponse(&b, home, homeProps(), props)
 		if r.Header.Get("Depth") != "0" {
 			for _, uri := range sortedKeys(colls) {
-				writeResponse(&b, home+uri+"/", collProps(colls[uri], kind), props)
+				writeResponse(&b, home+uri+"/", s.collProps(colls[uri], kind), props)
 			}
 			if kind == "calendars" {
+				s.writeSharedIn(&b, user, home, props)
 				writeResponse(&b, home+"inbox/", specialProps("cal:schedule-inbox"), props)
 				writeResponse(&b, home+"outbox/", specialProps("cal:schedule-outbox"), props)
 				writeResponse(&b, home+"trashbin/", specialProps("nc:trash-bin"), props)
 			}
 		}
 		multistatus(w, b.Bytes())
+	case collURI == "trashbin" && kind == "calendars":
+		s.serveTrashbin(w, r, colls, home, name)
 	case c == nil && (r.Method == "MKCALENDAR" || r.Method == "MKCOL") && name == "":
 		if collURI == "inbox" || collURI == "outbox" || collURI == "trashbin" {
 			sabreError(w, http.StatusMethodNotAllowed, `Sabre\DAV\Exception\MethodNotAllowed`, "The resource you tried to create already exists")
 			return
 		}
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		nc := &collection{uri: collURI, displayName: xmlText(body, "displayname"), objects: map[string]*object{}}
+		nc := &collection{owner: user, uri: collURI, displayName: xmlText(body, "displayname"), objects: map[string]*object{}}
 		if kind == "calendars" {
 			nc.components = []string{"VEVENT", "VTODO"}
 			nc.description = xmlText(body, "calendar-description")
@@ -286,6 +337,8 @@ func (s *Server) serveCollections(w http.ResponseWriter, r *http.Request, user, 
 		sabreError(w, http.StatusNotFound, `Sabre\DAV\Exception\NotFound`, "Node with name '"+collURI+"' could not be found")
 	case name == "":
 		s.serveCollection(w, r, colls, c, kind, home+collURI+"/")
+	case r.Method == "MOVE" && kind == "calendars" && c.deletedAt.IsZero():
+		sabreError(w, http.StatusNotImplemented, `Sabre\DAV\Exception\NotImplemented`, "MOVE is not implemented")
 	default:
 		s.serveObject(w, r, c, kind, name)
 	}
@@ -315,7 +368,7 @@ func (s *Server) serveCollection(w http.ResponseWriter, r *http.Request, colls m
 		props := requestedProps(r)
 		var b bytes.Buffer
 		if r.Method == "PROPFIND" {
-			writeResponse(&b, href, collProps(c, kind), props)
+			writeResponse(&b, href, s.collProps(c, kind), props)
 		}
 		if r.Method == "REPORT" || r.Header.Get("Depth") != "0" {
 			wanted := reportHrefs(r)
@@ -328,8 +381,30 @@ func (s *Server) serveCollection(w http.ResponseWriter, r *http.Request, colls m
 		}
 		multistatus(w, b.Bytes())
 	case "DELETE":
-		delete(colls, c.uri)
+		// Calendars go to the owner's trash bin unless asked otherwise;
+		// address books have none.
+		if kind == "calendars" && r.Header.Get("X-NC-CalDAV-No-Trashbin") != "1" && c.deletedAt.IsZero() {
+			c.deletedAt = s.now()
+		} else {
+			delete(colls, c.uri)
+		}
 		w.WriteHeader(http.StatusNoContent)
+	case "POST":
+		if kind != "calendars" {
+			sabreError(w, http.StatusNotImplemented, `Sabre\DAV\Exception\NotImplemented`, "POST is not implemented")
+			return
+		}
+		s.shareCalendar(w, r, c)
+	case "MOVE":
+		dest, _ := url.Parse(r.Header.Get("Destination"))
+		if kind != "calendars" || c.deletedAt.IsZero() || dest == nil || path.Base(dest.Path) != c.uri ||
+			!strings.HasSuffix(path.Dir(dest.Path), "/trashbin/restore") {
+			sabreError(w, http.StatusForbidden, `Sabre\DAV\Exception\Forbidden`, "Permission denied to rename this resource")
+			return
+		}
+		c.deletedAt = time.Time{}
+		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+		w.WriteHeader(http.StatusCreated)
 	default:
 		sabreError(w, http.StatusNotImplemented, `Sabre\DAV\Exception\NotImplemented`, r.Method+" is not implemented")
 	}
@@ -351,7 +426,11 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, c *collecti
 		w.Header().Set("ETag", `"`+o.etag+`"`)
 		w.Header().Set("Last-Modified", o.modTime.UTC().Format(http.TimeFormat))
 		if r.Method == "GET" {
-			w.Write(o.data)
+			data := o.data
+			if kind == "addressbooks" {
+				data = convertVCard(data, strings.Contains(r.Header.Get("Accept"), "version=4.0"))
+			}
+			w.Write(data)
 		}
 	case "PUT":
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 20<<20))
@@ -366,6 +445,18 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, c *collecti
 		if im := r.Header.Get("If-None-Match"); im == "*" && o != nil {
 			sabreError(w, http.StatusPreconditionFailed, `Sabre\DAV\Exception\PreconditionFailed`, "An If-None-Match header was specified, but the ETag matched (or * was specified).")
 			return
+		}
+		if uid := componentUID(body); uid != "" {
+			for other, oo := range c.objects {
+				if other != name && componentUID(oo.data) == uid {
+					msg := "Calendar object with uid already exists in this calendar collection."
+					if kind == "addressbooks" {
+						msg = "VCard object with uid already exists in this addressbook collection."
+					}
+					sabreError(w, http.StatusBadRequest, `Sabre\DAV\Exception\BadRequest`, msg)
+					return
+				}
+			}
 		}
 		created := c.put(name, body, s.now())
 		w.Header().Set("ETag", `"`+c.objects[name].etag+`"`)
@@ -448,14 +539,33 @@ func specialProps(rt string) propSet {
 	return propSet{"d:resourcetype": "<d:collection/><" + rt + "/>"}
 }
 
-func collProps(c *collection, kind string) propSet {
+func (s *Server) collProps(c *collection, kind string) propSet {
 	p := propSet{
-		"d:displayname": html.EscapeString(c.displayName),
-		"cs:getctag":    fmt.Sprintf("http://sabre.io/ns/sync/%d", c.ctag),
-		"d:sync-token":  fmt.Sprintf("http://sabre.io/ns/sync/%d", c.ctag),
+		"d:displayname":      html.EscapeString(c.displayName),
+		"cs:getctag":         fmt.Sprintf("http://sabre.io/ns/sync/%d", c.ctag),
+		"d:sync-token":       fmt.Sprintf("http://sabre.io/ns/sync/%d", c.ctag),
+		"oc:owner-principal": "principals/users/" + html.EscapeString(c.owner),
 	}
 	if kind == "calendars" {
 		p["d:resourcetype"] = "<d:collection/><cal:calendar/>"
+		if !c.deletedAt.IsZero() {
+			p["d:resourcetype"] = `<d:collection/><x1:deleted-calendar xmlns:x1="http://nextcloud.com/ns"/>`
+			p["x1:deleted-at"] = c.deletedAt.UTC().Format("2006-01-02T15:04:05+00:00")
+		}
+		var inv strings.Builder
+		for _, sh := range c.sharees {
+			access := "<oc:read/>"
+			if sh.readWrite {
+				access = "<oc:read-write/>"
+			}
+			cn := strings.TrimPrefix(sh.href, "principal:principals/users/")
+			if u := s.users[cn]; u != nil {
+				cn = u.DisplayName
+			}
+			inv.WriteString("<oc:user><d:href>" + html.EscapeString(sh.href) + "</d:href><oc:common-name>" + html.EscapeString(cn) +
+				"</oc:common-name><oc:invite-accepted/><oc:access>" + access + "</oc:access></oc:user>")
+		}
+		p["oc:invite"] = inv.String()
 		var comps strings.Builder
 		for _, comp := range c.components {
 			comps.WriteString(`<cal:comp name="` + comp + `"/>`)
@@ -490,7 +600,7 @@ func objectProps(o *object, kind string) propSet {
 	return p
 }
 
-var prefixes = map[string]string{nsDAV: "d", nsCal: "cal", nsCard: "card", nsCS: "cs", nsOC: "oc", "http://nextcloud.org/ns": "nc"}
+var prefixes = map[string]string{nsDAV: "d", nsCal: "cal", nsCard: "card", nsCS: "cs", nsOC: "oc", "http://nextcloud.org/ns": "nc", nsNC: "x1"}
 
 // requestedProps lists the "prefix:name" properties a PROPFIND or REPORT
 // asks for; nil means all (allprop or no body).
@@ -579,9 +689,9 @@ func writeResponse(b *bytes.Buffer, href string, have propSet, want []string) {
 		b.WriteString("<d:propstat><d:prop>")
 		for _, k := range found {
 			if have[k] == "" {
-				b.WriteString("<" + k + "/>")
+				b.WriteString("<" + k + nsAttr(k) + "/>")
 			} else {
-				b.WriteString("<" + k + ">" + have[k] + "</" + k + ">")
+				b.WriteString("<" + k + nsAttr(k) + ">" + have[k] + "</" + k + ">")
 			}
 		}
 		b.WriteString("</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>")
@@ -592,7 +702,7 @@ func writeResponse(b *bytes.Buffer, href string, have propSet, want []string) {
 			if strings.HasPrefix(k, "x:") {
 				continue
 			}
-			b.WriteString("<" + k + "/>")
+			b.WriteString("<" + k + nsAttr(k) + "/>")
 		}
 		b.WriteString("</d:prop><d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>")
 	}
@@ -623,4 +733,147 @@ func xmlText(body []byte, local string) string {
 			return ""
 		}
 	}
+}
+
+// nsAttr declares the x1: namespace where Sabre does: on the element itself.
+func nsAttr(k string) string {
+	if strings.HasPrefix(k, "x1:") {
+		return ` xmlns:x1="` + nsNC + `"`
+	}
+	return ""
+}
+
+// writeSharedIn lists the calendars others share with user, as Nextcloud
+// shows them in the sharee's home: "<uri>_shared_by_<owner>".
+func (s *Server) writeSharedIn(b *bytes.Buffer, user, home string, props []string) {
+	me := "principal:principals/users/" + user
+	for _, owner := range sortedKeys(s.dav) {
+		if owner == user {
+			continue
+		}
+		cals := s.dav[owner].cals
+		for _, uri := range sortedKeys(cals) {
+			c := cals[uri]
+			for _, sh := range c.sharees {
+				if sh.href != me {
+					continue
+				}
+				p := s.collProps(c, "calendars")
+				p["d:displayname"] = html.EscapeString(c.displayName + " (" + s.users[owner].DisplayName + ")")
+				writeResponse(b, home+uri+"_shared_by_"+url.PathEscape(owner)+"/", p, props)
+			}
+		}
+	}
+}
+
+// shareCalendar handles the oc-resource-sharing POST: <o:share> with
+// <o:set> (read-only unless <o:read-write/>) and <o:remove> of principals.
+func (s *Server) shareCalendar(w http.ResponseWriter, r *http.Request, c *collection) {
+	var req struct {
+		Set []struct {
+			Href      string    `xml:"DAV: href"`
+			ReadWrite *struct{} `xml:"http://owncloud.org/ns read-write"`
+		} `xml:"http://owncloud.org/ns set"`
+		Remove []struct {
+			Href string `xml:"DAV: href"`
+		} `xml:"http://owncloud.org/ns remove"`
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err := xml.Unmarshal(body, &req); err != nil {
+		sabreError(w, http.StatusBadRequest, `Sabre\DAV\Exception\BadRequest`, "The request body was not a valid share request")
+		return
+	}
+	for _, rm := range req.Remove {
+		c.sharees = slicesDeleteFunc(c.sharees, func(sh sharee) bool { return sh.href == rm.Href })
+	}
+	for _, set := range req.Set {
+		uid := strings.TrimPrefix(set.Href, "principal:principals/users/")
+		if s.users[uid] == nil || uid == c.owner {
+			continue // Sabre ignores principals it cannot resolve
+		}
+		c.sharees = slicesDeleteFunc(c.sharees, func(sh sharee) bool { return sh.href == set.Href })
+		c.sharees = append(c.sharees, sharee{href: set.Href, readWrite: set.ReadWrite != nil})
+	}
+	w.Header().Set("X-Sabre-Status", "everything-went-well")
+	w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+	w.WriteHeader(http.StatusOK)
+}
+
+func slicesDeleteFunc(in []sharee, del func(sharee) bool) []sharee {
+	out := in[:0]
+	for _, x := range in {
+		if !del(x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// serveTrashbin serves the calendar trash bin: its PROPFIND (restore/ and
+// objects/, with the retention), and 501 for a PROPFIND of objects/.
+func (s *Server) serveTrashbin(w http.ResponseWriter, r *http.Request, colls map[string]*collection, home, name string) {
+	if r.Method != "PROPFIND" {
+		sabreError(w, http.StatusNotImplemented, `Sabre\DAV\Exception\NotImplemented`, r.Method+" is not implemented")
+		return
+	}
+	if name != "" {
+		sabreError(w, http.StatusNotImplemented, `Sabre\DAV\Exception\NotImplemented`, "PROPFIND is not implemented")
+		return
+	}
+	props := requestedProps(r)
+	var b bytes.Buffer
+	writeResponse(&b, home+"trashbin/", propSet{"d:resourcetype": "<d:collection/><nc:trash-bin/>",
+		"nc:trash-bin-retention-duration": fmt.Sprint(int(trashRetention.Seconds()))}, props)
+	if r.Header.Get("Depth") != "0" {
+		writeResponse(&b, home+"trashbin/restore/", propSet{"d:resourcetype": "<d:collection/>"}, props)
+		writeResponse(&b, home+"trashbin/objects/", propSet{"d:resourcetype": "<d:collection/>"}, props)
+	}
+	multistatus(w, b.Bytes())
+}
+
+// componentUID returns the UID of an iCalendar object or a vCard ("" if none).
+func componentUID(data []byte) string {
+	for _, l := range strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n") {
+		if strings.HasPrefix(l, "UID:") {
+			return strings.TrimSpace(strings.TrimPrefix(l, "UID:"))
+		}
+	}
+	return ""
+}
+
+// convertVCard imitates Sabre's conversion on a GET: without
+// "Accept: text/vcard; version=4.0" every card is served as vCard 3.0, a
+// 4.0 card losing what 3.0 cannot hold (KIND, PRODID, BDAY without year,
+// ANNIVERSARY, PREF); with it, 3.0 cards are converted to 4.0. A card
+// already in the wanted version is served as stored.
+func convertVCard(data []byte, want4 bool) []byte {
+	text := string(data)
+	is4 := strings.Contains(text, "\nVERSION:4.0")
+	if is4 == want4 {
+		return data
+	}
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	var out []string
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "VERSION:"):
+			if want4 {
+				l = "VERSION:4.0"
+			} else {
+				l = "VERSION:3.0"
+			}
+		case strings.HasPrefix(l, "PRODID:"):
+			l = "PRODID:-//Sabre//Sabre VObject 4.5.6//EN"
+		case !want4 && strings.HasPrefix(l, "KIND:"):
+			continue
+		case !want4 && strings.HasPrefix(l, "BDAY:--"):
+			l = "BDAY;X-APPLE-OMIT-YEAR=1604:1604-" + l[len("BDAY:--"):len("BDAY:--")+2] + "-" + l[len("BDAY:--")+2:]
+		case !want4 && strings.HasPrefix(l, "ANNIVERSARY"):
+			l = "X-" + l
+		case !want4:
+			l = strings.Replace(l, ";PREF=1", ";TYPE=PREF", 1)
+		}
+		out = append(out, l)
+	}
+	return []byte(strings.Join(out, "\r\n"))
 }

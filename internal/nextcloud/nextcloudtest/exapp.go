@@ -409,10 +409,11 @@ func (s *Server) notify(o *ocsReq, a *ExApp) {
 	sp, _ := params["subject_params"].(map[string]any)
 	str := func(m map[string]any, k string) string { v, _ := m[k].(string); return v }
 	s.mu.Lock()
-	n := Notification{ID: s.nextID, App: a.ID, User: o.who.user, ObjectID: str(params, "object_id"),
-		Subject: str(sp, "rich_subject"), Message: str(sp, "rich_message"), Link: str(sp, "link"), Time: s.now()}
-	s.nextID++
-	s.notes = append(s.notes, n)
+	n := Notification{App: a.ID, User: o.who.user, ObjectType: "app_api", ObjectID: str(params, "object_id"),
+		Subject: str(sp, "rich_subject"), Message: str(sp, "rich_message"), Link: str(sp, "link"),
+		subjectRich: str(sp, "rich_subject"), messageRich: str(sp, "rich_message")}
+	s.addNoteLocked(n)
+	n = s.notes[len(s.notes)-1]
 	s.mu.Unlock()
 	o.ok(map[string]any{"app": a.ID, "user": n.User, "datetime": n.Time.UTC().Format("2006-01-02T15:04:05+00:00"),
 		"object_type": "app_api", "object_id": n.ObjectID, "subject": "", "message": "", "link": "", "icon": ""})

@@ -165,6 +165,12 @@ func (s *Server) serveOCS(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.HasPrefix(o.path, "/cloud/"):
 		s.serveProvisioning(o)
+	case strings.HasPrefix(o.path, "/apps/files/"):
+		s.serveFilesApp(o)
+	case strings.HasPrefix(o.path, "/apps/files_sharing/"):
+		s.serveSharing(o)
+	case strings.HasPrefix(o.path, "/apps/notifications/"):
+		s.serveNotifications(o)
 	default:
 		o.reply(ocsNotFound, "Invalid query, please check the syntax. API specifications are here: http://www.freedesktop.org/wiki/Specifications/open-collaboration-services.", nil)
 	}

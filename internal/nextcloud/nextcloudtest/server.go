@@ -34,14 +34,34 @@ type Server struct {
 	dav    map[string]*userDAV // by uid
 	notes  []Notification
 	logs   []LogEntry
-	nextID int
-	now    func() time.Time
+
+	transfers    map[int]*fileTransfer // files app ownership transfers
+	lastTransfer int                   // ids of oc_user_transfer_owner
+	shares       []*Share
+	lastShare    int // ids of oc_share
+	fault        Fault
+	fileBytes    int64 // file content served or received over WebDAV
+	cronStop     chan struct{}
+	nextID       int
+	now          func() time.Time
 
 	// Requests counts the requests served, by "METHOD path-prefix" class;
 	// benchmarks read it.
 	requests map[string]int
 
 	ts *httptest.Server
+}
+
+// Fault decides whether the fake fails a request instead of serving it: a
+// status to answer (0: serve), and a delay before answering (a timeout when
+// longer than the client waits). Tests inject failures with SetFault.
+type Fault func(r *http.Request) (status int, delay time.Duration)
+
+// SetFault installs f (nil: none).
+func (s *Server) SetFault(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fault = f
 }
 
 // User is an account of the fake.
@@ -54,19 +74,27 @@ type User struct {
 	Enabled     bool
 	Language    string
 	LastLogin   time.Time
+	Quota       int64 // bytes; 0 is unlimited
 	created     time.Time
 }
 
-// Notification is a notification an ExApp sent.
+// Notification is a notification of a user: sent by an ExApp (App is the
+// app id, ObjectType "app_api") or by Nextcloud's files app (App "files",
+// ObjectType "transfer").
 type Notification struct {
-	ID       int
-	App      string
-	User     string
-	ObjectID string
-	Subject  string
-	Message  string
-	Link     string
-	Time     time.Time
+	ID         int
+	App        string
+	User       string
+	ObjectType string
+	ObjectID   string
+	Subject    string
+	Message    string
+	Link       string
+	Time       time.Time
+
+	subjectRich, messageRich     string
+	subjectParams, messageParams map[string]any
+	actions                      []map[string]any
 }
 
 // LogEntry is a line an ExApp wrote in the log.
@@ -82,8 +110,7 @@ type userDAV struct {
 	cals    map[string]*collection
 	books   map[string]*collection
 	handler *webdav.Handler
-	syncSeq int
-	fileIDs map[string]int
+	mounts  map[string]string // received shares: path in this user's files → owner
 }
 
 // New returns a fake with an "admin" account in group "admin". It does not
@@ -92,7 +119,8 @@ func New() *Server {
 	s := &Server{
 		users: map[string]*User{}, groups: map[string]bool{"admin": true},
 		apps: map[string]*ExApp{}, dav: map[string]*userDAV{}, requests: map[string]int{},
-		now: time.Now, nextID: 1,
+		transfers: map[int]*fileTransfer{},
+		now:       time.Now, nextID: 1,
 	}
 	s.AddUser(User{ID: "admin", DisplayName: "admin", Password: "admin", Groups: []string{"admin"}, Enabled: true})
 	return s
@@ -103,7 +131,7 @@ func NewServer(t interface{ Cleanup(func()) }) *Server {
 	s := New()
 	s.ts = httptest.NewServer(s)
 	s.url = s.ts.URL
-	t.Cleanup(s.ts.Close)
+	t.Cleanup(s.Close)
 	return s
 }
 
@@ -124,6 +152,12 @@ func (s *Server) URL() string {
 
 // Close stops a fake started by NewServer.
 func (s *Server) Close() {
+	s.mu.Lock()
+	if s.cronStop != nil {
+		close(s.cronStop)
+		s.cronStop = nil
+	}
+	s.mu.Unlock()
 	if s.ts != nil {
 		s.ts.Close()
 	}
@@ -229,8 +263,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.requests[class]++
+	fault := s.fault
 	s.mu.Unlock()
 	commonHeaders(w)
+	if fault != nil {
+		if status, delay := fault(r); status != 0 || delay > 0 {
+			select {
+			case <-time.After(delay):
+			case <-r.Context().Done():
+				return
+			}
+			if status != 0 {
+				failRequest(w, r, class, status)
+				return
+			}
+		}
+	}
 	switch class {
 	case "OCS":
 		s.serveOCS(w, r)
@@ -240,6 +288,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveProxy(w, r)
 	default:
 		s.servePages(w, r)
+	}
+}
+
+// failRequest answers an injected failure the way Nextcloud would for that
+// kind of request: a Sabre error for DAV, an OCS envelope for OCS.
+func failRequest(w http.ResponseWriter, r *http.Request, class string, status int) {
+	switch {
+	case class == "DAV" && status == http.StatusInsufficientStorage:
+		sabreError(w, status, `Sabre\DAV\Exception\InsufficientStorage`, "Insufficient space in /")
+	case class == "DAV":
+		sabreError(w, status, `Sabre\DAV\Exception\ServiceUnavailable`, "Injected failure")
+	case class == "OCS":
+		o := &ocsReq{w: w, r: r, v2: strings.HasPrefix(r.URL.Path, "/ocs/v2.php/")}
+		o.reply(status, "", []any{})
+	default:
+		http.Error(w, http.StatusText(status), status)
 	}
 }
 
