@@ -1,0 +1,525 @@
+package transfer
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"assokit/internal/nextcloud"
+	"assokit/internal/store"
+)
+
+var (
+	errMismatch     = errors.New("transfer: the copy differs from the source")
+	errFilesFailed  = errors.New("transfer: Nextcloud reported that the files transfer failed")
+	errFilesTimeout = errors.New("transfer: Nextcloud's background jobs did not move the files in time")
+	errSkipped      = errors.New("transfer: skipped because an earlier item failed")
+	errNoRequest    = errors.New("transfer: the files transfer request did not reach the recipient")
+)
+
+// ErrorCode is the stable code the pages translate for an error of a
+// transfer or of one of its items.
+func ErrorCode(err error) string {
+	var ne *nextcloud.Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrSameAccount):
+		return "transfer_same_account"
+	case errors.Is(err, ErrUnknownAccount):
+		return "transfer_unknown_account"
+	case errors.Is(err, ErrTargetDisabled):
+		return "transfer_target_disabled"
+	case errors.Is(err, errMismatch):
+		return "transfer_mismatch"
+	case errors.Is(err, errFilesFailed):
+		return "transfer_files_failed"
+	case errors.Is(err, errFilesTimeout):
+		return "transfer_files_timeout"
+	case errors.Is(err, errNoRequest):
+		return "transfer_files_no_request"
+	case errors.Is(err, errSkipped):
+		return "transfer_skipped"
+	case errors.Is(err, nextcloud.ErrSameUID):
+		return "transfer_same_uid"
+	case errors.As(err, &ne) && ne.StatusCode == 507:
+		return "transfer_quota"
+	case errors.Is(err, nextcloud.ErrForbidden):
+		return "transfer_forbidden"
+	case errors.Is(err, nextcloud.ErrNotFound):
+		return "transfer_not_found"
+	case errors.Is(err, nextcloud.ErrUnreachable):
+		return "nextcloud_unreachable"
+	}
+	return "transfer_error"
+}
+
+// Steps of a files item, in order.
+const (
+	stepRequested = "requested" // the source asked, the id is known
+	stepAccepted  = "accepted"  // the target accepted; Nextcloud's cron moves the files
+	stepMoved     = "moved"
+)
+
+// filesStart requests the files transfer as the source and accepts it as
+// the target. A request sent before a crash, whose id was not journaled, is
+// found again in the target's notifications rather than sent twice.
+func (r *run) filesStart(ctx context.Context, it *store.TransferItem) error {
+	if it.Kind != "files" || it.Step == stepAccepted || it.Step == stepMoved {
+		return nil
+	}
+	d := r.data(it)
+	if it.Step == "" {
+		id, err := r.pendingRequest(ctx, it.Ref)
+		if err != nil {
+			return err
+		}
+		if id == "" {
+			if err := r.s.nc.As(r.t.Source).RequestTransfer(ctx, it.Ref, r.t.Target); err != nil {
+				return err
+			}
+			for range 5 {
+				if id, err = r.pendingRequest(ctx, it.Ref); err != nil || id != "" {
+					break
+				}
+				if err := sleep(ctx, 200*time.Millisecond); err != nil {
+					return err
+				}
+			}
+			if err != nil {
+				return err
+			}
+			if id == "" {
+				return errNoRequest
+			}
+		}
+		d.FilesID = id
+		if err := r.save(ctx, it, stepRequested, "running", &d); err != nil {
+			return err
+		}
+	}
+	err := r.s.nc.As(r.t.Target).AcceptTransfer(ctx, d.FilesID)
+	if err != nil && !errors.Is(err, nextcloud.ErrNotFound) {
+		return err // 404: accepted before a crash, and maybe already moved
+	}
+	d.WaitSince = time.Now().Unix()
+	return r.save(ctx, it, stepAccepted, "waiting", &d)
+}
+
+// pendingRequest returns the id of the source's request for p waiting in
+// the target's notifications, "" if there is none.
+func (r *run) pendingRequest(ctx context.Context, p string) (string, error) {
+	notes, err := r.s.nc.As(r.t.Target).Notifications(ctx)
+	if err != nil {
+		return "", err
+	}
+	node := path.Base(p)
+	if p == "/" {
+		node = "files"
+	}
+	for _, n := range notes {
+		if n.IsTransferRequest() && n.ParamUser == r.t.Source && n.ParamPath == node {
+			return n.ObjectID, nil
+		}
+	}
+	return "", nil
+}
+
+// filesWait waits for the files app's "done" or "failed" notification of
+// the transfer, or for the files to have left the source, polling.
+func (r *run) filesWait(ctx context.Context, it *store.TransferItem) error {
+	if it.Kind != "files" || it.Step != stepAccepted {
+		return nil
+	}
+	d := r.data(it)
+	deadline := time.Unix(d.WaitSince, 0).Add(r.s.opt.FilesWait)
+	for {
+		done, err := r.filesOutcome(ctx, it.Ref, d.FilesID)
+		if err != nil {
+			return err
+		}
+		switch done {
+		case stepMoved:
+			return r.save(ctx, it, stepMoved, "done", nil)
+		case "failed":
+			return errFilesFailed
+		}
+		if time.Now().After(deadline) {
+			return errFilesTimeout
+		}
+		if err := sleep(ctx, r.s.opt.Poll); err != nil {
+			return err
+		}
+	}
+}
+
+// filesOutcome tells whether the files transfer id finished: "moved",
+// "failed", or "" while it waits. A transfer notification other than the
+// request says it finished; whether the files left the source tells how
+// (the notification's text is in the user's language).
+func (r *run) filesOutcome(ctx context.Context, p, id string) (string, error) {
+	notes, err := r.s.nc.As(r.t.Target).Notifications(ctx)
+	if err != nil {
+		return "", err
+	}
+	finished := false
+	for _, n := range notes {
+		if n.IsTransfer(id) && !n.IsTransferRequest() {
+			finished = true
+		}
+	}
+	left, err := r.filesLeft(ctx, p)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case left:
+		return stepMoved, nil
+	case finished:
+		return "failed", nil
+	}
+	return "", nil
+}
+
+// filesLeft reports whether the source no longer holds p (for "/": whether
+// its home is empty).
+func (r *run) filesLeft(ctx context.Context, p string) (bool, error) {
+	list, err := r.s.nc.As(r.t.Source).ListFiles(ctx, path.Dir(p), false)
+	if err != nil {
+		return false, err
+	}
+	for _, f := range list {
+		fp := strings.TrimSuffix(f.Path, "/")
+		if p == "/" && fp != "" && fp != "/" {
+			return false, nil
+		}
+		if p != "/" && fp == p {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Steps of a calendar or address book item, in order.
+const (
+	stepCreated  = "created"  // the target's collection exists
+	stepCopied   = "copied"   // every object is in it
+	stepVerified = "verified" // every object is byte for byte the source's
+	stepShared   = "shared"   // calendars: the shares are re-created
+	stepExported = "exported" // address books: the .vcf is in the target's files
+	stepDeleted  = "deleted"  // the source's collection is deleted
+)
+
+// collection copies a calendar or an address book to the target, verifies
+// the copy, and only then deletes the source's.
+func (r *run) collection(ctx context.Context, it *store.TransferItem) error {
+	if it.Kind != "calendar" && it.Kind != "addressbook" {
+		return nil
+	}
+	kind := nextcloud.Calendars
+	if it.Kind == "addressbook" {
+		kind = nextcloud.AddressBooks
+	}
+	d := r.data(it)
+	src, dst := r.s.nc.As(r.t.Source), r.s.nc.As(r.t.Target)
+	var objects []nextcloud.Object
+	var export []byte
+	read := func() error {
+		if objects != nil {
+			return nil
+		}
+		var err error
+		objects, export, err = r.readObjects(ctx, src, kind, it.Ref)
+		return err
+	}
+	for {
+		var err error
+		switch it.Step {
+		case "":
+			// The URI was chosen free when the transfer started: a
+			// conflict means it was created before a crash.
+			d.TargetPath, err = dst.MakeCollection(ctx, kind, d.TargetURI, d.Name, "", d.Components)
+			if err != nil && !errors.Is(err, nextcloud.ErrConflict) {
+				return err
+			}
+			it.State = "running"
+			err = r.save(ctx, it, stepCreated, "running", &d)
+		case stepCreated:
+			if err = read(); err != nil {
+				return err
+			}
+			it.Total = len(objects)
+			if err = r.copyObjects(ctx, dst, kind, it, d.TargetPath, objects); err != nil {
+				return err
+			}
+			err = r.save(ctx, it, stepCopied, "running", nil)
+		case stepCopied:
+			if err = read(); err != nil {
+				return err
+			}
+			if err = verify(ctx, dst, d.TargetPath, objects); err != nil {
+				return err
+			}
+			err = r.save(ctx, it, stepVerified, "running", nil)
+		case stepVerified:
+			if kind == nextcloud.Calendars {
+				var sharees []nextcloud.Sharee
+				for _, sh := range d.Sharees {
+					if sh.UID != r.t.Target {
+						sharees = append(sharees, sh)
+					}
+				}
+				if err = dst.ShareCalendar(ctx, d.TargetPath, sharees); err != nil {
+					return err
+				}
+				err = r.save(ctx, it, stepShared, "running", nil)
+				break
+			}
+			if err = read(); err != nil {
+				return err
+			}
+			if d.ExportPath, err = r.saveExport(ctx, dst, it.Label, export); err != nil {
+				return err
+			}
+			err = r.save(ctx, it, stepExported, "running", &d)
+		case stepShared, stepExported:
+			if err = src.DeleteCollection(ctx, it.Ref); err != nil && !errors.Is(err, nextcloud.ErrNotFound) {
+				return err
+			}
+			err = r.save(ctx, it, stepDeleted, "done", nil)
+		default:
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// readObjects reads every object of a source collection as stored: one
+// REPORT (calendars) or one ?export (address books), each object's bytes
+// checked against its ETag (the MD5 of the stored bytes), and any object
+// that does not match read alone.
+func (r *run) readObjects(ctx context.Context, src *nextcloud.Client, kind, coll string) ([]nextcloud.Object, []byte, error) {
+	etags, err := src.ObjectETags(ctx, coll)
+	if err != nil {
+		return nil, nil, err
+	}
+	byTag := map[string][]byte{}
+	var export []byte
+	if kind == nextcloud.Calendars {
+		objs, err := src.CalendarObjects(ctx, coll)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, o := range objs {
+			for _, cand := range [][]byte{o.Data, crlf(o.Data)} {
+				byTag[md5hex(cand)] = cand
+			}
+		}
+	} else {
+		if export, err = src.ExportAddressBook(ctx, coll); err != nil {
+			return nil, nil, err
+		}
+		for _, card := range splitCards(export) {
+			byTag[md5hex(card)] = card
+		}
+	}
+	names := make([]string, 0, len(etags))
+	for n := range etags {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]nextcloud.Object, 0, len(names))
+	for _, n := range names {
+		data, ok := byTag[etags[n]]
+		if !ok {
+			if data, err = readOne(ctx, src, kind, coll, n, etags[n]); err != nil {
+				return nil, nil, err
+			}
+		}
+		out = append(out, nextcloud.Object{Name: n, ETag: etags[n], Data: data})
+	}
+	return out, export, nil
+}
+
+// readOne reads one object whose bytes the bulk read did not give back:
+// GET as is, then (vCards) in vCard 4.0. It fails with errMismatch if no
+// answer matches the ETag.
+func readOne(ctx context.Context, src *nextcloud.Client, kind, coll, name, etag string) ([]byte, error) {
+	accepts := []string{""}
+	if kind == nextcloud.AddressBooks {
+		accepts = append(accepts, "text/vcard; version=4.0")
+	}
+	for _, a := range accepts {
+		data, err := src.GetObject(ctx, coll, name, a)
+		if err != nil {
+			return nil, err
+		}
+		if md5hex(data) == etag {
+			return data, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: cannot read %s as stored", errMismatch, name)
+}
+
+// crlf turns bare LF line ends into CRLF, as iCalendar and vCard want.
+func crlf(b []byte) []byte {
+	return bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n"))
+}
+
+func md5hex(b []byte) string {
+	sum := md5.Sum(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// splitCards cuts an address book export into its cards, each with its
+// own bytes (line ends included).
+func splitCards(export []byte) [][]byte {
+	var out [][]byte
+	for len(export) > 0 {
+		i := bytes.Index(export, []byte("END:VCARD"))
+		if i < 0 {
+			break
+		}
+		end := i + len("END:VCARD")
+		if bytes.HasPrefix(export[end:], []byte("\r\n")) {
+			end += 2
+		} else if bytes.HasPrefix(export[end:], []byte("\n")) {
+			end++
+		}
+		out = append(out, export[:end])
+		export = export[end:]
+	}
+	return out
+}
+
+// copyObjects puts every object into the target's collection, a few at a
+// time. An object already there (a run stopped half-way) is accepted only
+// if it has the same bytes.
+func (r *run) copyObjects(ctx context.Context, dst *nextcloud.Client, kind string, it *store.TransferItem, coll string, objects []nextcloud.Object) error {
+	ct := "text/calendar; charset=utf-8"
+	if kind == nextcloud.AddressBooks {
+		ct = "text/vcard; charset=utf-8"
+	}
+	var mu sync.Mutex
+	copied := 0
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.s.opt.Concurrency)
+	for _, o := range objects {
+		g.Go(func() error {
+			err := dst.PutObject(gctx, coll, o.Name, ct, o.Data)
+			if errors.Is(err, nextcloud.ErrExists) {
+				var have []byte
+				if have, err = dst.GetObject(gctx, coll, o.Name, ""); err == nil && md5hex(have) != o.ETag {
+					if have, err = dst.GetObject(gctx, coll, o.Name, "text/vcard; version=4.0"); err == nil && md5hex(have) != o.ETag {
+						err = fmt.Errorf("%w: %s differs", errMismatch, o.Name)
+					}
+				}
+			}
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			copied++
+			if copied%200 == 0 {
+				it.Copied = copied
+				r.s.st.SaveTransferItem(ctx, *it) // progress for the page
+			}
+			mu.Unlock()
+			return nil
+		})
+	}
+	err := g.Wait()
+	it.Copied = copied
+	return err
+}
+
+// verify checks that the target's collection holds every object with the
+// source's ETag: Nextcloud's ETag is the MD5 of the stored bytes.
+func verify(ctx context.Context, dst *nextcloud.Client, coll string, objects []nextcloud.Object) error {
+	have, err := dst.ObjectETags(ctx, coll)
+	if err != nil {
+		return err
+	}
+	for _, o := range objects {
+		if have[o.Name] != o.ETag {
+			return fmt.Errorf("%w: %s", errMismatch, o.Name)
+		}
+	}
+	return nil
+}
+
+// saveExport writes an address book's export into the target's files,
+// under "Contacts - <source's name>/", and checks its size: address books
+// have no trash bin, so this copy stays whatever happens next.
+func (r *run) saveExport(ctx context.Context, dst *nextcloud.Client, label string, export []byte) (string, error) {
+	dir := "/Contacts - " + fileSafe(r.src.Name)
+	if err := dst.Mkdir(ctx, dir); err != nil {
+		return "", err
+	}
+	p := dir + "/" + fileSafe(label) + ".vcf"
+	if err := dst.Upload(ctx, p, bytes.NewReader(export)); err != nil {
+		return "", err
+	}
+	list, err := dst.ListFiles(ctx, dir, false)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range list {
+		if f.Path == p && f.Size == int64(len(export)) {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%w: the saved export %s", errMismatch, p)
+}
+
+func fileSafe(s string) string {
+	s = strings.NewReplacer("/", "-", "\\", "-", "\x00", "").Replace(strings.TrimSpace(s))
+	if s == "" || s == "." || s == ".." {
+		return "contacts"
+	}
+	return s
+}
+
+// disable disables the source account, once every other item is done: an
+// account whose data did not all move stays as it is.
+func (r *run) disable(ctx context.Context, it *store.TransferItem) error {
+	if it.Kind != "disable" {
+		return nil
+	}
+	items, err := r.s.st.TransferItems(ctx, r.t.ID)
+	if err != nil {
+		return err
+	}
+	for _, o := range items {
+		if o.Kind != "disable" && o.State != "done" {
+			return errSkipped
+		}
+	}
+	if err := r.s.nc.As(r.t.Admin).SetAccountEnabled(ctx, r.t.Source, false); err != nil {
+		return err
+	}
+	return r.save(ctx, it, "disabled", "done", nil)
+}
