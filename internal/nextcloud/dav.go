@@ -83,7 +83,7 @@ func (c *Client) ListFiles(ctx context.Context, dir string, recursive bool) ([]F
 	if err != nil {
 		return nil, err
 	}
-	infos, err := wc.ReadDir(ctx, cleanPath(dir), recursive)
+	infos, err := wc.ReadDir(ctx, davRel(dir), recursive)
 	if err != nil {
 		return nil, davError("list "+dir, err)
 	}
@@ -105,7 +105,7 @@ func (c *Client) Upload(ctx context.Context, p string, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	w, err := wc.Create(ctx, cleanPath(p))
+	w, err := wc.Create(ctx, davRel(p))
 	if err != nil {
 		return davError("upload "+p, err)
 	}
@@ -122,7 +122,7 @@ func (c *Client) Download(ctx context.Context, p string) (io.ReadCloser, error) 
 	if err != nil {
 		return nil, err
 	}
-	rc, err := wc.Open(ctx, cleanPath(p))
+	rc, err := wc.Open(ctx, davRel(p))
 	return rc, davError("download "+p, err)
 }
 
@@ -133,7 +133,7 @@ func (c *Client) Mkdir(ctx context.Context, p string) error {
 	if err != nil {
 		return err
 	}
-	err = davError("create folder "+p, wc.Mkdir(ctx, cleanPath(p)))
+	err = davError("create folder "+p, wc.Mkdir(ctx, davRel(p)))
 	if errors.Is(err, ErrConflict) {
 		return nil
 	}
@@ -142,6 +142,10 @@ func (c *Client) Mkdir(ctx context.Context, p string) error {
 
 // cleanPath makes p absolute and free of "..".
 func cleanPath(p string) string { return path.Clean("/" + p) }
+
+// davRel is p relative to the files root: go-webdav resolves a path that
+// starts with "/" from the server's root, not from the client's endpoint.
+func davRel(p string) string { return strings.TrimPrefix(cleanPath(p), "/") }
 
 // Calendar is one of a user's calendars.
 type Calendar struct {

@@ -87,15 +87,15 @@ type Inventory struct {
 	AddressBooks  []BookInfo     `json:"addressBooks"`
 }
 
-// people reads both accounts and checks that a transfer between them makes
-// sense.
-func (s *Service) people(ctx context.Context, source, target string) (Person, Person, error) {
+// people reads both accounts, as admin, and checks that a transfer between
+// them makes sense.
+func (s *Service) people(ctx context.Context, admin, source, target string) (Person, Person, error) {
 	if source == target {
 		return Person{}, Person{}, ErrSameAccount
 	}
 	var out [2]Person
 	for i, uid := range []string{source, target} {
-		a, err := s.nc.Account(ctx, uid)
+		a, err := s.nc.As(admin).Account(ctx, uid)
 		if errors.Is(err, nextcloud.ErrNotFound) || (err == nil && a.ID == "") {
 			return Person{}, Person{}, fmt.Errorf("%w: %s", ErrUnknownAccount, uid)
 		}
@@ -113,10 +113,10 @@ func (s *Service) people(ctx context.Context, source, target string) (Person, Pe
 	return out[0], out[1], nil
 }
 
-// Inventory reads what source holds, acting as source; target is checked
-// to exist and be enabled.
-func (s *Service) Inventory(ctx context.Context, source, target string) (Inventory, error) {
-	src, dst, err := s.people(ctx, source, target)
+// Inventory reads what source holds, acting as source; target is checked,
+// by admin, to exist and be enabled.
+func (s *Service) Inventory(ctx context.Context, admin, source, target string) (Inventory, error) {
+	src, dst, err := s.people(ctx, admin, source, target)
 	if err != nil {
 		return Inventory{}, err
 	}

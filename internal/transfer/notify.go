@@ -14,7 +14,7 @@ import (
 // cannot be sent is logged, not retried: the transfer itself is over.
 func (r *run) notify(ctx context.Context, state string, failed, total int) {
 	admin := Person{UID: r.t.Admin}
-	if a, err := r.s.nc.Account(ctx, r.t.Admin); err == nil {
+	if a, err := r.s.nc.As(r.t.Admin).Account(ctx, r.t.Admin); err == nil {
 		admin.Lang = a.Language
 	}
 	seen := map[string]bool{}

@@ -83,7 +83,7 @@ func (s *Service) Start(ctx context.Context, admin, source, target string, ch Ch
 			return 0, err
 		}
 	}
-	inv, err := s.Inventory(ctx, source, target)
+	inv, err := s.Inventory(ctx, admin, source, target)
 	if err != nil {
 		return 0, err
 	}
@@ -235,7 +235,7 @@ func (s *Service) Run(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	src, dst, err := s.people(ctx, t.Source, t.Target)
+	src, dst, err := s.people(ctx, t.Admin, t.Source, t.Target)
 	if err != nil {
 		if errors.Is(err, ErrUnknownAccount) || errors.Is(err, ErrTargetDisabled) || errors.Is(err, ErrSameAccount) {
 			s.st.SetTransferState(ctx, id, "failed", ErrorCode(err))

@@ -239,29 +239,32 @@ func (s *Server) serveFiles(w http.ResponseWriter, r *http.Request, user, owner 
 		fmt.Fprintf(w, `<?xml version="1.0"?>`+"\n"+`<d:multistatus xmlns:d="DAV:" xmlns:s="http://sabredav.org/ns" xmlns:oc="http://owncloud.org/ns" xmlns:nc="http://nextcloud.org/ns"><d:response><d:href>/remote.php/dav/files/%s/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>`, url.PathEscape(owner))
 		return
 	}
-	cw := &countingWriter{ResponseWriter: w}
-	if r.Method == http.MethodPut {
-		r.Body = &countingBody{ReadCloser: r.Body, n: &cw.n}
+	// Count file content: downloaded bodies and uploaded ones.
+	var n int64
+	var out http.ResponseWriter = w
+	switch r.Method {
+	case http.MethodGet:
+		out = &countingWriter{ResponseWriter: w, n: &n}
+	case http.MethodPut:
+		r.Body = &countingBody{ReadCloser: r.Body, n: &n}
 	}
-	if r.Method == http.MethodGet || r.Method == http.MethodPut {
-		defer func() {
-			s.mu.Lock()
-			s.fileBytes += cw.n
-			s.mu.Unlock()
-		}()
-	}
-	d.handler.ServeHTTP(cw, r)
+	defer func() {
+		s.mu.Lock()
+		s.fileBytes += n
+		s.mu.Unlock()
+	}()
+	d.handler.ServeHTTP(out, r)
 }
 
 // countingWriter counts the body bytes of an answer.
 type countingWriter struct {
 	http.ResponseWriter
-	n int64
+	n *int64
 }
 
 func (c *countingWriter) Write(b []byte) (int, error) {
 	n, err := c.ResponseWriter.Write(b)
-	c.n += int64(n)
+	*c.n += int64(n)
 	return n, err
 }
 
