@@ -29,6 +29,7 @@ import (
 	"assokit/internal/nextcloud"
 	"assokit/internal/oidc"
 	"assokit/internal/store"
+	"assokit/internal/transfer"
 	"assokit/internal/web"
 )
 
@@ -87,6 +88,11 @@ func newLogger(level, format string, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// transferPoll is how often a files transfer looks for Nextcloud's
+// notifications; the demo's cron runs every few seconds, a real one every
+// five minutes.
+var transferPoll = 30 * time.Second
+
 // serve wires AssoKit and serves until ctx is cancelled.
 func serve(ctx context.Context, cfg appapi.Config, log *slog.Logger, ready func(net.Addr)) error {
 	if err := os.MkdirAll(cfg.StorageDir, 0o700); err != nil {
@@ -111,13 +117,15 @@ func serve(ctx context.Context, cfg appapi.Config, log *slog.Logger, ready func(
 	})
 	members := membersync.New(st, nc, nil, log)
 	queue.Handle(web.JobPahekoSync, func(ctx context.Context, j store.Job) error { return members.Job(ctx, j.Payload) })
+	transfers := transfer.New(st, nc, log, transfer.Options{Poll: transferPoll})
+	queue.Handle(transfer.JobKind, func(ctx context.Context, j store.Job) error { return transfers.Job(ctx, j.Payload) })
 	provider := oidc.New(st, nc, func(ctx context.Context) string {
 		s, _ := members.Settings(ctx)
 		return s.URL
 	})
 	srv := web.New(web.Deps{AppID: cfg.AppID, AppVersion: cfg.AppVersion,
 		Auth: appapi.NewAuthenticator(cfg.AppID, cfg.AppSecret), Lifecycle: lifecycle,
-		Nextcloud: nc, Store: st, Jobs: queue, Sync: members, OIDC: provider, Static: assokit.Static(), Log: log})
+		Nextcloud: nc, Store: st, Jobs: queue, Sync: members, Transfer: transfers, OIDC: provider, Static: assokit.Static(), Log: log})
 
 	network, addr := cfg.ListenAddr()
 	if network == "unix" {
@@ -181,6 +189,7 @@ func dev(ctx context.Context, getenv func(string) string, stdout io.Writer, log 
 		defer os.RemoveAll(d)
 		dataDir = d
 	}
+	transferPoll = devstack.CronInterval
 	demo, err := devstack.Start(ctx, addr)
 	if err != nil {
 		return err

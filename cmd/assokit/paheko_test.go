@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -42,7 +43,19 @@ func startDemo(t testing.TB) *devstack.Demo {
 // asUser calls AssoKit's API through the proxy as a signed-in demo account.
 func asUser(t testing.TB, demo *devstack.Demo, uid, method, path string, out any) int {
 	t.Helper()
-	req, _ := http.NewRequest(method, demo.URL+"/index.php/apps/app_api/proxy/assokit"+path, nil)
+	return sendAs(t, demo, uid, method, path, nil, out)
+}
+
+// sendAs is asUser with a JSON body (nil for none).
+func sendAs(t testing.TB, demo *devstack.Demo, uid, method, path string, in, out any) int {
+	t.Helper()
+	var body io.Reader
+	if in != nil {
+		raw, _ := json.Marshal(in)
+		body = bytes.NewReader(raw)
+	}
+	req, _ := http.NewRequest(method, demo.URL+"/index.php/apps/app_api/proxy/assokit"+path, body)
+	req.Header.Set("Content-Type", "application/json")
 	req.SetBasicAuth(uid, "demo")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

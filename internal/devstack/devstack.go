@@ -36,6 +36,10 @@ type Demo struct {
 	srv, psrv *http.Server
 }
 
+// CronInterval is how often the demo Nextcloud runs its background jobs
+// (a real one: every five minutes).
+const CronInterval = 2 * time.Second
+
 // Start seeds a fake Nextcloud and serves it on addr (loopback), and a fake
 // Paheko on another loopback port.
 func Start(ctx context.Context, addr string) (*Demo, error) {
@@ -72,6 +76,7 @@ func Start(ctx context.Context, addr string) (*Demo, error) {
 	d.psrv = &http.Server{Handler: d.Paheko, ReadHeaderTimeout: 10 * time.Second}
 	go d.srv.Serve(ln)
 	go d.psrv.Serve(pln)
+	d.NC.StartCron(CronInterval)
 	return d, nil
 }
 
@@ -90,6 +95,7 @@ func (d *Demo) Register(ctx context.Context, appURL string, infoXML []byte) erro
 
 // Close stops the demo Nextcloud and Paheko.
 func (d *Demo) Close() error {
+	d.NC.Close()
 	d.psrv.Close()
 	d.Paheko.Close()
 	return d.srv.Close()

@@ -73,5 +73,28 @@ func Seed(nc *nextcloudtest.Server) error {
 			}
 		}
 	}
-	return nil
+	return seedDeparture(nc)
+}
+
+// seedDeparture gives Hugo, who is about to leave the association, what a
+// transfer has to move: a folder shared with Léa, a public link, a team
+// calendar shared with Camille.
+func seedDeparture(nc *nextcloudtest.Server) error {
+	if err := nc.PutFile("hugo", "/Bureau/Budget 2027.txt", []byte("Semences : 300 €\nOutils : 450 €\n")); err != nil {
+		return err
+	}
+	nc.AddShare(nextcloudtest.Share{Type: 0, Owner: "hugo", Path: "/Bureau", ShareWith: "lea", IsDir: true})
+	nc.AddShare(nextcloudtest.Share{Type: 3, Owner: "hugo", Path: "/Photos/Récolte.txt"})
+	nc.PutCalendar("hugo", "planning", "Planning du jardin")
+	for i := range 12 {
+		uid := fmt.Sprintf("hugo-planning-%d@jardins-partages.example", i+1)
+		ics := strings.Join([]string{"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//AssoKit demo//FR",
+			"BEGIN:VEVENT", "UID:" + uid, "DTSTAMP:20261101T090000Z",
+			"DTSTART;TZID=Europe/Paris:" + fmt.Sprintf("2027%02d06T180000", i+1), "DURATION:PT2H",
+			"SUMMARY:Arrosage — équipe " + fmt.Sprint(i%3+1), "END:VEVENT", "END:VCALENDAR", ""}, "\r\n")
+		if err := nc.PutObject("hugo", "calendars", "planning", uid+".ics", []byte(ics)); err != nil {
+			return err
+		}
+	}
+	return nc.ShareCalendarWith("hugo", "planning", "camille", true)
 }

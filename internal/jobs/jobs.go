@@ -78,7 +78,12 @@ func (q *Queue) Enqueue(ctx context.Context, kind, key string, payload any) (int
 	if err != nil {
 		return 0, fmt.Errorf("jobs: encode %s payload: %w", kind, err)
 	}
-	id, _, err := q.st.EnqueueJob(ctx, store.NewJob{Kind: kind, Key: key, Payload: string(body)})
+	return q.EnqueueJob(ctx, store.NewJob{Kind: kind, Key: key, Payload: string(body)})
+}
+
+// EnqueueJob is Enqueue for a job described in full (attempts, start time).
+func (q *Queue) EnqueueJob(ctx context.Context, nj store.NewJob) (int64, error) {
+	id, _, err := q.st.EnqueueJob(ctx, nj)
 	if err != nil {
 		return 0, err
 	}

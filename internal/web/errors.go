@@ -11,6 +11,7 @@ import (
 	"assokit/internal/nextcloud"
 	"assokit/internal/paheko"
 	"assokit/internal/store"
+	"assokit/internal/transfer"
 )
 
 var (
@@ -41,6 +42,12 @@ var errorTable = []struct {
 	{paheko.ErrUnauthorized, http.StatusBadGateway, "paheko_refused"},
 	{paheko.ErrRights, http.StatusBadGateway, "paheko_key_read_only"},
 	{paheko.ErrNotPaheko, http.StatusBadGateway, "paheko_not_paheko"},
+	{transfer.ErrSameAccount, http.StatusBadRequest, "transfer_same_account"},
+	{transfer.ErrUnknownAccount, http.StatusBadRequest, "transfer_unknown_account"},
+	{transfer.ErrTargetDisabled, http.StatusBadRequest, "transfer_target_disabled"},
+	{transfer.ErrNothing, http.StatusBadRequest, "transfer_nothing"},
+	{transfer.ErrNotInInventory, http.StatusBadRequest, "transfer_not_in_inventory"},
+	{transfer.ErrBusy, http.StatusConflict, "transfer_busy"},
 }
 
 // classify returns the status and code the error table gives err, or 500

@@ -36,6 +36,11 @@ func (s *Server) routes() {
 	admin.POST("/paheko/sync", s.pahekoSync)
 	admin.POST("/paheko/pause", s.pahekoPause)
 	admin.GET("/paheko/runs", s.pahekoRuns)
+	admin.GET("/transfer/accounts", s.transferAccounts)
+	admin.GET("/transfer/inventory", s.transferInventory)
+	admin.GET("/transfers", s.transferList)
+	admin.POST("/transfers", s.transferStart)
+	admin.GET("/transfers/:id", s.transferShow)
 
 	// OpenID Connect provider for Paheko: authorize needs the Nextcloud
 	// session (info.xml: USER); Paheko's server calls the others (PUBLIC).

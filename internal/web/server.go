@@ -19,6 +19,7 @@ import (
 	"assokit/internal/nextcloud"
 	"assokit/internal/oidc"
 	"assokit/internal/store"
+	"assokit/internal/transfer"
 )
 
 // Deps is what the server needs; main builds it.
@@ -31,6 +32,7 @@ type Deps struct {
 	Store      *store.Store
 	Jobs       *jobs.Queue
 	Sync       *membersync.Service
+	Transfer   *transfer.Service
 	OIDC       *oidc.Provider
 	Static     fs.FS // holds js/ and img/
 	Log        *slog.Logger

@@ -133,6 +133,18 @@ func (s *Server) putCollection(uid, kind, uri, displayName string) {
 	m[uri] = c
 }
 
+// ShareCalendarWith shares a calendar of owner with another user (seeding).
+func (s *Server) ShareCalendarWith(owner, uri, with string, readWrite bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.davLocked(owner).cals[uri]
+	if c == nil {
+		return fmt.Errorf("no calendar %s of %s", uri, owner)
+	}
+	c.sharees = append(c.sharees, sharee{href: "principal:principals/users/" + with, readWrite: readWrite})
+	return nil
+}
+
 // PutObject stores a calendar object or a vCard as is (seeding). kind is
 // "calendars" or "addressbooks".
 func (s *Server) PutObject(uid, kind, collURI, name string, data []byte) error {
