@@ -26,6 +26,9 @@ type Registration struct {
 // Paheko with single sign-on (or says who to ask).
 const PahekoMenu = "paheko"
 
+// TransferMenu is the name of the admin-only "Transferts" top-menu entry.
+const TransferMenu = "transfers"
+
 // Registrations is the list walked by Enable (in order) and Disable (in
 // reverse): each top-menu entry with the script, style and initial state of
 // its page, then the admin settings form.
@@ -34,6 +37,7 @@ func Registrations(appVersion string) []Registration {
 	for _, m := range []nextcloud.TopMenu{
 		{Name: MainMenu, DisplayName: "AssoKit", Icon: "img/app-dark.svg"},
 		{Name: PahekoMenu, DisplayName: "Paheko", Icon: "img/paheko-dark.svg"},
+		{Name: TransferMenu, DisplayName: "Transferts", Icon: "img/transfer-dark.svg", AdminRequired: 1},
 	} {
 		script := nextcloud.Asset{Type: "top_menu", Name: m.Name, Path: "js/assokit-main"}
 		state := nextcloud.InitialState{Type: "top_menu", Name: m.Name, Key: "assokit",

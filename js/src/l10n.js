@@ -21,6 +21,21 @@ export function t(text, vars = {}) {
 	return translated.replace(/{(\w+)}/g, (m, k) => (k in vars ? String(vars[k]) : m))
 }
 
+/**
+ * Translates a text with a singular and a plural form, chosen by count, and
+ * fills its {placeholders} from vars.
+ * @param {string} singular the English singular
+ * @param {string} plural the English plural
+ * @param {number} count the number deciding the form
+ * @param {object} vars values for {placeholders}
+ */
+export function n(singular, plural, count, vars = {}) {
+	const forms = catalogs[language()]['_' + singular + '_::_' + plural + '_']
+	const isPlural = language() === 'fr' ? count > 1 : count !== 1
+	const text = forms ? forms[isPlural ? 1 : 0] : (isPlural ? plural : singular)
+	return text.replace(/{(\w+)}/g, (m, k) => (k in vars ? String(vars[k]) : m))
+}
+
 /** The text shown for a stable error code answered by AssoKit's API. */
 export function errorText(code) {
 	const texts = {
@@ -39,6 +54,23 @@ export function errorText(code) {
 		paheko_key_read_only: 'This API key may only read. Create a key with the “write” level in Paheko.',
 		paheko_not_paheko: 'The address does not lead to a Paheko. Check it.',
 		refused: 'Paheko refused this change.',
+		not_found: 'This could not be found. Reload the page.',
+		transfer_same_account: 'The member who leaves and the member who takes over must be two different accounts.',
+		transfer_unknown_account: 'One of these accounts does not exist any more. Reload the page.',
+		transfer_target_disabled: 'The member who takes over has a disabled account. Enable it first, or choose someone else.',
+		transfer_nothing: 'Choose at least one thing to move.',
+		transfer_not_in_inventory: 'Something chosen is no longer in this account. Look at what will move again.',
+		transfer_busy: 'A transfer of one of these accounts is under way. Wait until it ends.',
+		transfer_mismatch: 'The copy did not match the original, so the original was kept. Try again later.',
+		transfer_files_failed: 'Nextcloud could not move the files (often: not enough space for the member who takes over). The files were kept.',
+		transfer_files_timeout: 'Nextcloud\'s background jobs did not move the files in time. Ask whoever hosts your Nextcloud to check its cron.',
+		transfer_files_no_request: 'Nextcloud did not create the files transfer request. Try again later.',
+		transfer_skipped: 'Not done, because something else could not move: the account stays as it is.',
+		transfer_same_uid: 'The member who takes over already has one of these items. The original was kept.',
+		transfer_quota: 'Not enough space for the member who takes over. The original was kept.',
+		transfer_forbidden: 'Nextcloud refused this move. The original was kept.',
+		transfer_not_found: 'This item disappeared during the transfer.',
+		transfer_error: 'This item could not move; the original was kept.',
 	}
 	return t(texts[code] ?? 'Something went wrong. Reload the page; if it happens again, tell your administrator.')
 }

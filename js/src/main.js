@@ -1,14 +1,16 @@
 // Entry of AssoKit's top-menu pages: mounts the page of the menu entry
-// ("assokit" or "paheko") on Nextcloud's #content.
+// ("assokit", "paheko" or "transfers") on Nextcloud's #content.
 import { createApp } from 'vue'
 import App from './App.vue'
 import PahekoPage from './PahekoPage.vue'
+import TransferPage from './TransferPage.vue'
 
 function mount() {
 	const el = document.getElementById('content')
 	if (el) {
 		const page = window.location.pathname.replace(/\/+$/, '').split('/').pop()
-		createApp(page === 'paheko' ? PahekoPage : App).mount(el)
+		const pages = { paheko: PahekoPage, transfers: TransferPage }
+		createApp(pages[page] ?? App).mount(el)
 	}
 }
 

@@ -1,0 +1,53 @@
+// Browser test of the ownership transfer in the embedded demo: the admin
+// picks who leaves and who takes over, looks at what will move, starts the
+// transfer and follows it to the end, with Debian's Chromium and
+// playwright-core.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { signIn, startDemo, stopDemo } from './demo.mjs'
+
+let env
+
+before(async () => {
+	env = await startDemo()
+})
+
+after(() => stopDemo(env))
+
+/**
+ * Picks an account in one of the page's account selectors.
+ * @param {import('playwright-core').Page} page the page
+ * @param {string} which data attribute of the selector
+ * @param {string} name what to type, and the start of the option
+ */
+async function pick(page, which, name) {
+	const input = page.locator(`[${which}] input`)
+	await input.click()
+	await page.keyboard.type(name)
+	await page.locator('.vs__dropdown-option:visible', { hasText: name }).first().waitFor({ timeout: 15000 })
+	await page.keyboard.press('Enter')
+	await page.locator(`[${which}] .vs__selected`, { hasText: name }).waitFor()
+}
+
+test('the admin moves a departing member\'s data to another account', async () => {
+	const page = await env.browser.newPage()
+	const errors = []
+	page.on('pageerror', (e) => errors.push(e.message))
+	await signIn(page, env.baseURL, 'camille', 'transfers')
+	await page.getByRole('heading', { name: 'Transferts', exact: true }).waitFor({ timeout: 15000 })
+	await pick(page, 'data-source', 'Hugo')
+	await pick(page, 'data-target', 'Chloé')
+	await page.locator('[data-inventory]').click()
+	const inventory = page.locator('[data-inventory-view]')
+	await inventory.getByText('Planning du jardin — 12 événements').waitFor({ timeout: 15000 })
+	await inventory.getByText('Contacts — 3 contacts').waitFor()
+	await page.locator('[data-confirmation]').getByText('Chloé Michel').first().waitFor()
+	await page.locator('[data-start]').click()
+	await page.locator('[data-progress]').waitFor({ timeout: 15000 })
+	// The files step waits for Nextcloud's background jobs (every 2 s in the demo).
+	await page.locator('[data-state][data-value="done"]').waitFor({ timeout: 60000 })
+	assert.equal(await page.locator('[data-item-state="done"]').count(), 4)
+	await page.locator('[data-history]').getByText('hugo → chloe').waitFor({ timeout: 15000 })
+	assert.deepEqual(errors, [])
+	await page.close()
+})
