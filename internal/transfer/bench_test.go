@@ -1,0 +1,84 @@
+package transfer
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// BenchmarkTransfer moves 20 calendars holding 5,000 events and 5 address
+// books holding 2,000 cards, plus a files transfer, on loopback; it reports
+// the time, the requests made to Nextcloud, the bytes of file content that
+// went through AssoKit (the contacts exports only) and the peak heap.
+func BenchmarkTransfer(b *testing.B) {
+	for range b.N {
+		b.StopTimer()
+		l := newLab(b)
+		ctx := context.Background()
+		ch := Choice{AllFiles: true}
+		for c := range 20 {
+			uri := fmt.Sprintf("cal%02d", c)
+			l.nc.PutCalendar("alice", uri, "Agenda "+uri)
+			for e := range 250 {
+				ics := strings.Join([]string{"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//bench//FR", "BEGIN:VEVENT",
+					fmt.Sprintf("UID:%s-%d@bench", uri, e), "DTSTAMP:20261101T090000Z",
+					fmt.Sprintf("DTSTART;TZID=Europe/Paris:2027%02d%02dT090000", e%12+1, e%28+1), "DURATION:PT1H",
+					"RRULE:FREQ=WEEKLY;COUNT=4", fmt.Sprintf("SUMMARY:Réunion n°%d", e), "END:VEVENT", "END:VCALENDAR", ""}, "\r\n")
+				l.nc.PutObject("alice", "calendars", uri, fmt.Sprintf("e%d.ics", e), []byte(ics))
+			}
+			ch.Calendars = append(ch.Calendars, "/remote.php/dav/calendars/alice/"+uri+"/")
+		}
+		for a := range 5 {
+			uri := fmt.Sprintf("book%d", a)
+			l.nc.PutAddressBook("alice", uri, "Carnet "+uri)
+			for c := range 400 {
+				vcf := strings.Join([]string{"BEGIN:VCARD", "VERSION:3.0", fmt.Sprintf("UID:%s-%d", uri, c),
+					fmt.Sprintf("FN:Adhérent·e %d", c), fmt.Sprintf("N:%d;Adhérent·e;;;", c), "TEL;TYPE=CELL:+33 6 00 00 00 00",
+					"END:VCARD", ""}, "\r\n")
+				l.nc.PutObject("alice", "addressbooks", uri, fmt.Sprintf("c%d.vcf", c), []byte(vcf))
+			}
+			ch.AddressBooks = append(ch.AddressBooks, "/remote.php/dav/addressbooks/users/alice/"+uri+"/")
+		}
+		id, err := l.svc.Start(ctx, "camille", "alice", "bob", ch)
+		if err != nil {
+			b.Fatal(err)
+		}
+		reqBefore, bytesBefore := l.nc.RequestCount(""), l.nc.FileBytes()
+		var peak uint64
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			var ms runtime.MemStats
+			for {
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.HeapInuse)
+				select {
+				case <-stop:
+					return
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
+		})
+		start := time.Now()
+		b.StartTimer()
+		err = l.svc.Run(ctx, id)
+		b.StopTimer()
+		elapsed := time.Since(start)
+		close(stop)
+		wg.Wait()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if tr, _ := l.st.Transfer(ctx, id); tr.State != "done" {
+			b.Fatalf("state %s", tr.State)
+		}
+		b.ReportMetric(elapsed.Seconds(), "s/transfer")
+		b.ReportMetric(float64(l.nc.RequestCount("")-reqBefore), "requests")
+		b.ReportMetric(float64(l.nc.FileBytes()-bytesBefore), "file-bytes-through")
+		b.ReportMetric(float64(peak)/(1<<20), "MB-heap-peak")
+	}
+}
