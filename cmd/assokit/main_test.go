@@ -91,8 +91,11 @@ func TestRegistrationEndToEnd(t *testing.T) {
 	if paheko, ok := app.TopMenus[appapi.PahekoMenu]; !ok || paheko.DisplayName != "Paheko" {
 		t.Fatalf("Paheko top menu = %+v, %v", paheko, ok)
 	}
+	if tr, ok := app.TopMenus[appapi.TransferMenu]; !ok || tr.DisplayName != "Transferts" || tr.AdminRequired != 1 {
+		t.Fatalf("Transferts top menu = %+v, %v", tr, ok)
+	}
 	want := nextcloudtest.Asset{Type: "top_menu", Name: appapi.MainMenu, Path: "js/assokit-main"}
-	if len(app.Scripts) != 2 || app.Scripts[0] != want || len(app.Styles) != 2 {
+	if len(app.Scripts) != 3 || app.Scripts[0] != want || len(app.Styles) != 3 {
 		t.Fatalf("scripts %v styles %v", app.Scripts, app.Styles)
 	}
 	if _, ok := app.States[appapi.MainMenu+"/assokit"]; !ok {
@@ -116,7 +119,7 @@ func TestRegistrationEndToEnd(t *testing.T) {
 		}
 	}
 	app, _ = nc.ExAppState("assokit")
-	if len(app.TopMenus) != 2 || len(app.Scripts) != 2 || len(app.Forms) != 1 {
+	if len(app.TopMenus) != 3 || len(app.Scripts) != 3 || len(app.Forms) != 1 {
 		t.Fatalf("after enable twice: %+v", app)
 	}
 
