@@ -176,19 +176,27 @@ func TestConformance(t *testing.T) {
 				}
 				return
 			}
-			var want, have map[string]any
-			json.Unmarshal(ex.respBody, &want)
-			if err := json.Unmarshal(got, &have); err != nil {
-				t.Fatalf("answer is not JSON: %s", got)
-			}
-			wm, hm := want["ocs"].(map[string]any)["meta"], have["ocs"].(map[string]any)["meta"]
-			if fmt.Sprint(wm) != fmt.Sprint(hm) {
-				t.Errorf("meta = %v; recorded %v", hm, wm)
-			}
-			ws, hs := shape(want["ocs"].(map[string]any)["data"]), shape(have["ocs"].(map[string]any)["data"])
+			wd, hd := compareMeta(t, ex.respBody, got)
+			ws, hs := shape(wd), shape(hd)
 			if fmt.Sprint(ws) != fmt.Sprint(hs) {
 				t.Errorf("data shape = %v;\nrecorded %v", hs, ws)
 			}
 		})
 	}
+}
+
+// compareMeta checks that an OCS answer has the recorded ocs.meta and
+// returns the recorded and the received ocs.data.
+func compareMeta(t *testing.T, recorded, got []byte) (want, have any) {
+	t.Helper()
+	var w, h map[string]any
+	json.Unmarshal(recorded, &w)
+	if err := json.Unmarshal(got, &h); err != nil {
+		t.Fatalf("answer is not JSON: %s", got)
+	}
+	wm, hm := w["ocs"].(map[string]any)["meta"], h["ocs"].(map[string]any)["meta"]
+	if fmt.Sprint(wm) != fmt.Sprint(hm) {
+		t.Errorf("meta = %v; recorded %v", hm, wm)
+	}
+	return w["ocs"].(map[string]any)["data"], h["ocs"].(map[string]any)["data"]
 }
