@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-webdav"
-	"github.com/emersion/go-webdav/caldav"
-	"github.com/emersion/go-webdav/carddav"
 )
 
 // davDoer lets go-webdav send its requests through Client.do, so that they
@@ -146,60 +144,3 @@ func cleanPath(p string) string { return path.Clean("/" + p) }
 // davRel is p relative to the files root: go-webdav resolves a path that
 // starts with "/" from the server's root, not from the client's endpoint.
 func davRel(p string) string { return strings.TrimPrefix(cleanPath(p), "/") }
-
-// Calendar is one of a user's calendars.
-type Calendar struct {
-	Path        string // absolute path on the server, ending with "/"
-	Name        string
-	Description string
-	Components  []string // VEVENT, VTODO…
-}
-
-// Calendars lists the acting user's calendars (not the inbox, outbox or trash).
-func (c *Client) Calendars(ctx context.Context) ([]Calendar, error) {
-	if err := c.requireUser(); err != nil {
-		return nil, err
-	}
-	cc, err := caldav.NewClient(davDoer{c}, c.url("/remote.php/dav", nil))
-	if err != nil {
-		return nil, err
-	}
-	home := c.base.Path + "/remote.php/dav/calendars/" + url.PathEscape(c.user) + "/"
-	cals, err := cc.FindCalendars(ctx, home)
-	if err != nil {
-		return nil, davError("list calendars", err)
-	}
-	out := make([]Calendar, 0, len(cals))
-	for _, cal := range cals {
-		out = append(out, Calendar{Path: cal.Path, Name: cal.Name, Description: cal.Description, Components: cal.SupportedComponentSet})
-	}
-	return out, nil
-}
-
-// AddressBook is one of a user's address books.
-type AddressBook struct {
-	Path        string
-	Name        string
-	Description string
-}
-
-// AddressBooks lists the acting user's address books.
-func (c *Client) AddressBooks(ctx context.Context) ([]AddressBook, error) {
-	if err := c.requireUser(); err != nil {
-		return nil, err
-	}
-	cc, err := carddav.NewClient(davDoer{c}, c.url("/remote.php/dav", nil))
-	if err != nil {
-		return nil, err
-	}
-	home := c.base.Path + "/remote.php/dav/addressbooks/users/" + url.PathEscape(c.user) + "/"
-	books, err := cc.FindAddressBooks(ctx, home)
-	if err != nil {
-		return nil, davError("list address books", err)
-	}
-	out := make([]AddressBook, 0, len(books))
-	for _, b := range books {
-		out = append(out, AddressBook{Path: b.Path, Name: b.Name, Description: b.Description})
-	}
-	return out, nil
-}

@@ -61,6 +61,9 @@ type CalendarInfo struct {
 	Name    string   `json:"name"`
 	Objects int      `json:"objects"`
 	Sharees []string `json:"sharees"`
+
+	sharees    []nextcloud.Sharee // with their rights, re-created on the copy
+	components []string
 }
 
 // BookInfo is one of the source's address books.
@@ -199,7 +202,7 @@ func (s *Service) calendarInventory(ctx context.Context, as *nextcloud.Client, i
 		return err
 	}
 	for _, c := range cals {
-		info := CalendarInfo{Path: c.Path, URI: c.URI, Name: c.Name, Sharees: []string{}}
+		info := CalendarInfo{Path: c.Path, URI: c.URI, Name: c.Name, Sharees: []string{}, sharees: c.Sharees, components: c.Components}
 		for _, sh := range c.Sharees {
 			info.Sharees = append(info.Sharees, sh.UID)
 		}

@@ -263,7 +263,6 @@ func (r *run) collection(ctx context.Context, it *store.TransferItem) error {
 			if err != nil && !errors.Is(err, nextcloud.ErrConflict) {
 				return err
 			}
-			it.State = "running"
 			err = r.save(ctx, it, stepCreated, "running", &d)
 		case stepCreated:
 			if err = read(); err != nil {
@@ -364,9 +363,8 @@ func (r *run) readObjects(ctx context.Context, src *nextcloud.Client, kind, coll
 	return out, export, nil
 }
 
-// readOne reads one object whose bytes the bulk read did not give back:
-// GET as is, then (vCards) in vCard 4.0. It fails with errMismatch if no
-// answer matches the ETag.
+// readOne reads one object as stored: GET as is, then (vCards) in vCard
+// 4.0. It fails with errMismatch if no answer matches the ETag.
 func readOne(ctx context.Context, src *nextcloud.Client, kind, coll, name, etag string) ([]byte, error) {
 	accepts := []string{""}
 	if kind == nextcloud.AddressBooks {
@@ -431,12 +429,7 @@ func (r *run) copyObjects(ctx context.Context, dst *nextcloud.Client, kind strin
 		g.Go(func() error {
 			err := dst.PutObject(gctx, coll, o.Name, ct, o.Data)
 			if errors.Is(err, nextcloud.ErrExists) {
-				var have []byte
-				if have, err = dst.GetObject(gctx, coll, o.Name, ""); err == nil && md5hex(have) != o.ETag {
-					if have, err = dst.GetObject(gctx, coll, o.Name, "text/vcard; version=4.0"); err == nil && md5hex(have) != o.ETag {
-						err = fmt.Errorf("%w: %s differs", errMismatch, o.Name)
-					}
-				}
+				_, err = readOne(gctx, dst, kind, coll, o.Name, o.ETag) // there from a stopped run: same bytes?
 			}
 			if err != nil {
 				return err

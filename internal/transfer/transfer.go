@@ -119,16 +119,8 @@ func (s *Service) Start(ctx context.Context, admin, source, target string, ch Ch
 		if !ok {
 			return 0, fmt.Errorf("%w: %s", ErrNotInInventory, p)
 		}
-		var sharees []nextcloud.Sharee
-		srcCals, _ := s.nc.As(source).Collections(ctx, nextcloud.Calendars)
-		var comps []string
-		for _, sc := range srcCals {
-			if sc.Path == c.Path {
-				sharees, comps = sc.Sharees, sc.Components
-			}
-		}
 		uri := freeURI(c.URI+"-"+source, taken)
-		add("calendar", c.Path, c.Name, itemData{Name: c.Name + " (" + inv.Source.Name + ")", TargetURI: uri, Components: comps, Sharees: sharees})
+		add("calendar", c.Path, c.Name, itemData{Name: c.Name + " (" + inv.Source.Name + ")", TargetURI: uri, Components: c.components, Sharees: c.sharees})
 	}
 	taken = map[string]bool{}
 	for _, b := range targetBooks {

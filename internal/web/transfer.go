@@ -66,9 +66,9 @@ func (s *Server) transferStart(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	key := "transfer." + strconv.FormatInt(id, 10)
-	if _, err := s.d.Jobs.EnqueueJob(ctx, store.NewJob{Kind: transfer.JobKind, Key: key, MaxAttempts: 50,
-		Payload: `{"id":` + strconv.FormatInt(id, 10) + `}`}); err != nil {
+	payload, _ := json.Marshal(transfer.JobPayload{ID: id})
+	if _, err := s.d.Jobs.EnqueueJob(ctx, store.NewJob{Kind: transfer.JobKind, Key: "transfer." + strconv.FormatInt(id, 10),
+		MaxAttempts: 50, Payload: string(payload)}); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusAccepted, map[string]int64{"id": id})

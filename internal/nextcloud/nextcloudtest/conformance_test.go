@@ -59,6 +59,7 @@ func readExchange(file string) (exchange, bool) {
 		ex.header.Set(k, strings.TrimSpace(v))
 	}
 	ex.body = []byte(strings.TrimRight(body, "\n"))
+	_, resp, _ = strings.Cut(resp, "\n") // the rest of the line may hold the timing: "(40 ms)"
 	rhead, rbody, _ := strings.Cut(strings.TrimLeft(resp, "\n"), "\n\n")
 	fmt.Sscanf(strings.SplitN(rhead, "\n", 2)[0], "HTTP/1.1 %d", &ex.status)
 	ex.respBody = []byte(strings.TrimSpace(rbody))

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -39,6 +40,7 @@ type sharee struct {
 }
 
 type object struct {
+	uid     string // of the VEVENT/VTODO or the vCard
 	data    []byte
 	etag    string
 	modTime time.Time
@@ -178,7 +180,7 @@ func (s *Server) Objects(uid, kind, collURI string) map[string][]byte {
 func (c *collection) put(name string, data []byte, now time.Time) (created bool) {
 	sum := md5.Sum(data)
 	_, exists := c.objects[name]
-	c.objects[name] = &object{data: append([]byte(nil), data...), etag: hex.EncodeToString(sum[:]), modTime: now}
+	c.objects[name] = &object{uid: componentUID(data), data: append([]byte(nil), data...), etag: hex.EncodeToString(sum[:]), modTime: now}
 	c.ctag++
 	return !exists
 }
@@ -463,7 +465,7 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, c *collecti
 		}
 		if uid := componentUID(body); uid != "" {
 			for other, oo := range c.objects {
-				if other != name && componentUID(oo.data) == uid {
+				if other != name && oo.uid == uid {
 					msg := "Calendar object with uid already exists in this calendar collection."
 					if kind == "addressbooks" {
 						msg = "VCard object with uid already exists in this addressbook collection."
@@ -799,29 +801,19 @@ func (s *Server) shareCalendar(w http.ResponseWriter, r *http.Request, c *collec
 		return
 	}
 	for _, rm := range req.Remove {
-		c.sharees = slicesDeleteFunc(c.sharees, func(sh sharee) bool { return sh.href == rm.Href })
+		c.sharees = slices.DeleteFunc(c.sharees, func(sh sharee) bool { return sh.href == rm.Href })
 	}
 	for _, set := range req.Set {
 		uid := strings.TrimPrefix(set.Href, "principal:principals/users/")
 		if s.users[uid] == nil || uid == c.owner {
 			continue // Sabre ignores principals it cannot resolve
 		}
-		c.sharees = slicesDeleteFunc(c.sharees, func(sh sharee) bool { return sh.href == set.Href })
+		c.sharees = slices.DeleteFunc(c.sharees, func(sh sharee) bool { return sh.href == set.Href })
 		c.sharees = append(c.sharees, sharee{href: set.Href, readWrite: set.ReadWrite != nil})
 	}
 	w.Header().Set("X-Sabre-Status", "everything-went-well")
 	w.Header().Set("Content-Type", "text/html; charset=UTF-8")
 	w.WriteHeader(http.StatusOK)
-}
-
-func slicesDeleteFunc(in []sharee, del func(sharee) bool) []sharee {
-	out := in[:0]
-	for _, x := range in {
-		if !del(x) {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 // serveTrashbin serves the calendar trash bin: its PROPFIND (restore/ and

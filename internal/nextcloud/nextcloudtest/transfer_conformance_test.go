@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -88,9 +87,6 @@ func TestTransferConformance(t *testing.T) {
 				if strings.HasPrefix(name, prefix) {
 					t.Skip(why)
 				}
-			}
-			if ex.status == 0 {
-				ex.status = recordedStatus(f)
 			}
 			req, _ := http.NewRequest(ex.method, fake.URL()+ex.path, bytes.NewReader(ex.body))
 			req.Header = ex.header.Clone()
@@ -175,19 +171,4 @@ func shareSummary(data any) string {
 	}
 	sort.Strings(out)
 	return strings.Join(out, " | ")
-}
-
-// recordedStatus reads the status line of a capture whose "=== RESPONSE ==="
-// line carries the timing.
-func recordedStatus(file string) int {
-	raw, _ := os.ReadFile(file)
-	_, resp, _ := strings.Cut(string(raw), "=== RESPONSE ===")
-	var status int
-	for _, l := range strings.Split(resp, "\n") {
-		if strings.HasPrefix(l, "HTTP/1.1 ") {
-			fmt.Sscanf(l, "HTTP/1.1 %d", &status)
-			break
-		}
-	}
-	return status
 }
