@@ -29,6 +29,7 @@ import (
 	"assokit/internal/nextcloud"
 	"assokit/internal/oidc"
 	"assokit/internal/store"
+	"assokit/internal/tours"
 	"assokit/internal/transfer"
 	"assokit/internal/web"
 )
@@ -93,6 +94,10 @@ func newLogger(level, format string, w io.Writer) *slog.Logger {
 // five minutes.
 var transferPoll = 30 * time.Second
 
+// toursPoll is how often the accounts are polled for the welcome
+// notification; the demo polls every few seconds.
+var toursPoll = time.Minute
+
 // serve wires AssoKit and serves until ctx is cancelled.
 func serve(ctx context.Context, cfg appapi.Config, log *slog.Logger, ready func(net.Addr)) error {
 	if err := os.MkdirAll(cfg.StorageDir, 0o700); err != nil {
@@ -119,13 +124,20 @@ func serve(ctx context.Context, cfg appapi.Config, log *slog.Logger, ready func(
 	queue.Handle(web.JobPahekoSync, func(ctx context.Context, j store.Job) error { return members.Job(ctx, j.Payload) })
 	transfers := transfer.New(st, nc, log, transfer.Options{Poll: transferPoll})
 	queue.Handle(transfer.JobKind, func(ctx context.Context, j store.Job) error { return transfers.Job(ctx, j.Payload) })
+	guide, err := tours.New(st, nc, log, tours.Options{Poll: toursPoll, Association: func(ctx context.Context) string {
+		vals, _ := nc.AppConfigValues(ctx, appapi.SettingAssociationName)
+		return vals[appapi.SettingAssociationName]
+	}})
+	if err != nil {
+		return err
+	}
 	provider := oidc.New(st, nc, func(ctx context.Context) string {
 		s, _ := members.Settings(ctx)
 		return s.URL
 	})
 	srv := web.New(web.Deps{AppID: cfg.AppID, AppVersion: cfg.AppVersion,
 		Auth: appapi.NewAuthenticator(cfg.AppID, cfg.AppSecret), Lifecycle: lifecycle,
-		Nextcloud: nc, Store: st, Jobs: queue, Sync: members, Transfer: transfers, OIDC: provider, Static: assokit.Static(), Log: log})
+		Nextcloud: nc, Store: st, Jobs: queue, Sync: members, Transfer: transfers, Tours: guide, OIDC: provider, Static: assokit.Static(), Log: log})
 
 	network, addr := cfg.ListenAddr()
 	if network == "unix" {
@@ -151,6 +163,7 @@ func serve(ctx context.Context, cfg appapi.Config, log *slog.Logger, ready func(
 		_, err := queue.Enqueue(ctx, web.JobPahekoSync, web.JobPahekoSync, membersync.JobPayload{Trigger: "poll"})
 		return err
 	})
+	go guide.Poll(qctx)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
 
@@ -189,7 +202,7 @@ func dev(ctx context.Context, getenv func(string) string, stdout io.Writer, log 
 		defer os.RemoveAll(d)
 		dataDir = d
 	}
-	transferPoll = devstack.CronInterval
+	transferPoll, toursPoll = devstack.CronInterval, devstack.CronInterval
 	demo, err := devstack.Start(ctx, addr)
 	if err != nil {
 		return err

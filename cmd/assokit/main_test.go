@@ -94,8 +94,11 @@ func TestRegistrationEndToEnd(t *testing.T) {
 	if tr, ok := app.TopMenus[appapi.TransferMenu]; !ok || tr.DisplayName != "Transferts" || tr.AdminRequired != 1 {
 		t.Fatalf("Transferts top menu = %+v, %v", tr, ok)
 	}
+	if d, ok := app.TopMenus[appapi.ToursMenu]; !ok || d.DisplayName != "Découvrir" || d.AdminRequired != 0 {
+		t.Fatalf("Découvrir top menu = %+v, %v", d, ok)
+	}
 	want := nextcloudtest.Asset{Type: "top_menu", Name: appapi.MainMenu, Path: "js/assokit-main"}
-	if len(app.Scripts) != 3 || app.Scripts[0] != want || len(app.Styles) != 3 {
+	if len(app.Scripts) != 4 || app.Scripts[0] != want || len(app.Styles) != 4 {
 		t.Fatalf("scripts %v styles %v", app.Scripts, app.Styles)
 	}
 	if _, ok := app.States[appapi.MainMenu+"/assokit"]; !ok {
@@ -119,7 +122,7 @@ func TestRegistrationEndToEnd(t *testing.T) {
 		}
 	}
 	app, _ = nc.ExAppState("assokit")
-	if len(app.TopMenus) != 3 || len(app.Scripts) != 3 || len(app.Forms) != 1 {
+	if len(app.TopMenus) != 4 || len(app.Scripts) != 4 || len(app.Forms) != 1 {
 		t.Fatalf("after enable twice: %+v", app)
 	}
 

@@ -26,6 +26,9 @@ type Registration struct {
 // Paheko with single sign-on (or says who to ask).
 const PahekoMenu = "paheko"
 
+// ToursMenu is the name of the "Découvrir" top-menu entry: the guided tours.
+const ToursMenu = "tours"
+
 // TransferMenu is the name of the admin-only "Transferts" top-menu entry.
 const TransferMenu = "transfers"
 
@@ -37,6 +40,7 @@ func Registrations(appVersion string) []Registration {
 	for _, m := range []nextcloud.TopMenu{
 		{Name: MainMenu, DisplayName: "AssoKit", Icon: "img/app-dark.svg"},
 		{Name: PahekoMenu, DisplayName: "Paheko", Icon: "img/paheko-dark.svg"},
+		{Name: ToursMenu, DisplayName: "Découvrir", Icon: "img/tours-dark.svg"},
 		{Name: TransferMenu, DisplayName: "Transferts", Icon: "img/transfer-dark.svg", AdminRequired: 1},
 	} {
 		script := nextcloud.Asset{Type: "top_menu", Name: m.Name, Path: "js/assokit-main"}

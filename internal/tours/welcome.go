@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"assokit/internal/nextcloud"
@@ -99,7 +100,11 @@ func welcomeText(lang, association string) nextcloud.Notification {
 func (s *Service) Poll(ctx context.Context) {
 	for {
 		if err := s.Welcome(ctx); err != nil && ctx.Err() == nil {
-			s.log.WarnContext(ctx, "account polling for the welcome failed", "error", err)
+			level := slog.LevelWarn
+			if errors.Is(err, nextcloud.ErrUnauthorized) {
+				level = slog.LevelDebug // AppAPI refuses until AssoKit is enabled
+			}
+			s.log.Log(ctx, level, "account polling for the welcome failed", "error", err)
 		}
 		select {
 		case <-ctx.Done():

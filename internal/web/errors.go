@@ -11,6 +11,7 @@ import (
 	"assokit/internal/nextcloud"
 	"assokit/internal/paheko"
 	"assokit/internal/store"
+	"assokit/internal/tours"
 	"assokit/internal/transfer"
 )
 
@@ -48,6 +49,8 @@ var errorTable = []struct {
 	{transfer.ErrNothing, http.StatusBadRequest, "transfer_nothing"},
 	{transfer.ErrNotInInventory, http.StatusBadRequest, "transfer_not_in_inventory"},
 	{transfer.ErrBusy, http.StatusConflict, "transfer_busy"},
+	{tours.ErrUnknownTour, http.StatusNotFound, "tour_unknown"},
+	{tours.ErrInvalidInput, http.StatusBadRequest, "tour_invalid"},
 }
 
 // classify returns the status and code the error table gives err, or 500

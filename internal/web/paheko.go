@@ -79,8 +79,8 @@ func (s *Server) signOnClient(ctx context.Context) (oidc.Client, string, error) 
 
 func (s *Server) pahekoSaveSettings(c echo.Context) error {
 	var in membersync.SettingsInput
-	if err := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, 64<<10)).Decode(&in); err != nil {
-		return errBadInput
+	if err := readJSON(c, &in); err != nil {
+		return err
 	}
 	if err := s.d.Sync.SaveSettings(c.Request().Context(), in, currentUser(c)); err != nil {
 		return err

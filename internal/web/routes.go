@@ -25,6 +25,9 @@ func (s *Server) routes() {
 	api := e.Group("/api", noStore, s.authenticate, s.requireUser)
 	api.GET("/status", s.status)
 	api.GET("/paheko", s.pahekoPage)
+	api.GET("/tours", s.toursList)
+	api.PUT("/tours/offer", s.toursOffer)
+	api.PUT("/tours/:id/progress", s.toursProgress)
 
 	// Admin API (info.xml: ADMIN, re-checked here).
 	admin := api.Group("/admin", s.requireAdmin)
@@ -41,6 +44,8 @@ func (s *Server) routes() {
 	admin.GET("/transfers", s.transferList)
 	admin.POST("/transfers", s.transferStart)
 	admin.GET("/transfers/:id", s.transferShow)
+	admin.GET("/tours", s.toursAdmin)
+	admin.PUT("/tours", s.toursSaveAdmin)
 
 	// OpenID Connect provider for Paheko: authorize needs the Nextcloud
 	// session (info.xml: USER); Paheko's server calls the others (PUBLIC).

@@ -5,6 +5,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"assokit/internal/nextcloud"
 	"assokit/internal/oidc"
 	"assokit/internal/store"
+	"assokit/internal/tours"
 	"assokit/internal/transfer"
 )
 
@@ -33,6 +35,7 @@ type Deps struct {
 	Jobs       *jobs.Queue
 	Sync       *membersync.Service
 	Transfer   *transfer.Service
+	Tours      *tours.Service
 	OIDC       *oidc.Provider
 	Static     fs.FS // holds js/ and img/
 	Log        *slog.Logger
@@ -187,6 +190,15 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.String("user", currentUser(c)), slog.String("request_id", r.Header.Get("AA-REQUEST-ID")))
 		return nil
 	}
+}
+
+// readJSON decodes a small JSON body (64 KiB at most) into v, or answers
+// bad_request.
+func readJSON(c echo.Context, v any) error {
+	if err := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, 64<<10)).Decode(v); err != nil {
+		return errBadInput
+	}
+	return nil
 }
 
 // noStore marks API answers as not cacheable: AppAPI's proxy would otherwise

@@ -58,8 +58,8 @@ func (s *Server) transferStart(c echo.Context) error {
 		Target string          `json:"target"`
 		Choice transfer.Choice `json:"choice"`
 	}
-	if err := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, 64<<10)).Decode(&in); err != nil {
-		return errBadInput
+	if err := readJSON(c, &in); err != nil {
+		return err
 	}
 	ctx := c.Request().Context()
 	id, err := s.d.Transfer.Start(ctx, currentUser(c), in.Source, in.Target, in.Choice)
