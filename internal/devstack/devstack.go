@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -58,7 +59,7 @@ func Start(ctx context.Context, addr string) (*Demo, error) {
 	d := &Demo{URL: "http://" + ln.Addr().String(), Secret: hex.EncodeToString(b), NC: nextcloudtest.New(),
 		PahekoURL: "http://" + pln.Addr().String()}
 	d.NC.SetURL(d.URL)
-	if err := Seed(d.NC); err != nil {
+	if err := errors.Join(Seed(d.NC), installApps(d.NC)); err != nil {
 		ln.Close()
 		pln.Close()
 		return nil, err

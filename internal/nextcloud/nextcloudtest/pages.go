@@ -28,6 +28,7 @@ func (s *Server) servePages(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 	case strings.HasPrefix(p, "/apps/app_api/embedded/"):
 		s.embedded(w, r, strings.TrimPrefix(p, "/apps/app_api/embedded/"))
+	case s.appPage(w, r, p):
 	default:
 		http.NotFound(w, r)
 	}
@@ -101,13 +102,13 @@ body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;b
 #header select{font-size:.9rem;padding:.2rem}
 #content{background:var(--color-main-background);min-height:calc(100vh - 58px);margin:0 8px 8px;border-radius:10px}</style>
 </head><body id="body-user">
-<header id="header"><nav aria-label="Applications">{{range .Menus}}<a href="{{.Href}}"{{if .Current}} aria-current="page"{{end}}>{{.Label}}</a>{{end}}</nav>
+<header id="header"><nav class="app-menu" aria-label="Applications"><ul class="app-menu__list" style="display:flex;gap:.3rem;list-style:none;margin:0;padding:0">{{range .Menus}}<li class="app-menu-entry" data-app-id="{{.ID}}"><a href="{{.Href}}"{{if .Active}} aria-current="page"{{end}}>{{.Name}}</a></li>{{end}}</ul></nav>
 <div class="demo" data-demo-switcher><span>Démo · compte :</span>
 <form method="post" action="/login"><input type="hidden" name="redirect_url" value="{{.Path}}">
 <select name="user" aria-label="Changer de compte de démo">{{range .Users}}<option value="{{.ID}}"{{if eq .ID $.User}} selected{{end}}>{{.DisplayName}} ({{.ID}})</option>{{end}}</select>
 <noscript><button>OK</button></noscript></form></div></header>
 <script nonce="{{.Nonce}}">document.querySelector('[data-demo-switcher] select').addEventListener('change',function(e){e.target.form.submit()})</script>
-<div id="initial-state-container" style="display:none">{{range .States}}<input type="hidden" id="initial-state-app_api-{{.Key}}" value="{{.Value}}">{{end}}</div>
+<div id="initial-state-container" style="display:none"><input type="hidden" id="initial-state-core-apps" value="{{.Apps}}">{{range .States}}<input type="hidden" id="initial-state-app_api-{{.Key}}" value="{{.Value}}">{{end}}</div>
 <main id="content"></main>
 <script nonce="{{.Nonce}}">var _oc_webroot="";var _oc_isadmin={{.IsAdmin}};var oc_current_user={{.User}};var _oc_config={"version":"32.0.1.2","versionstring":"32.0.1"};
 window.OC=window.OC||{config:{version:"32.0.1.2",versionstring:"32.0.1",modRewriteWorking:false},webroot:"",isUserAdmin:function(){return {{.IsAdmin}}},getCurrentUser:function(){return {uid:{{.User}},displayName:{{.DisplayName}}}},getLanguage:function(){return {{.Lang}}},getLocale:function(){return {{.Lang}}}};</script>
@@ -150,24 +151,8 @@ func (s *Server) embedded(w http.ResponseWriter, r *http.Request, rest string) {
 		return
 	}
 	u := *s.users[uid]
-	type link struct {
-		Href, Label string
-		Current     bool
-	}
-	var menus []link
-	for _, id := range sortedKeys(s.apps) {
-		app := s.apps[id]
-		if !app.Enabled {
-			continue
-		}
-		for _, e := range sortedMenus(app) {
-			if e.AdminRequired == 1 && !isAdmin {
-				continue
-			}
-			menus = append(menus, link{"/index.php/apps/app_api/embedded/" + app.ID + "/" + e.Name, e.DisplayName,
-				app.ID == a.ID && e.Name == entry.Name})
-		}
-	}
+	menus := s.navigationLocked(uid, "/index.php/apps/app_api/embedded/"+a.ID+"/"+entry.Name)
+	appsJSON, _ := json.Marshal(menus)
 	proxy := "/index.php/apps/app_api/proxy/" + a.ID + "/"
 	var scripts, styles []string
 	for _, sc := range a.Scripts {
@@ -211,7 +196,7 @@ func (s *Server) embedded(w http.ResponseWriter, r *http.Request, rest string) {
 	embeddedTmpl.Execute(w, map[string]any{
 		"Lang": lang, "Token": nonce, "Nonce": nonce, "Title": entry.DisplayName, "Menus": menus,
 		"Users": s.enabledUsers(), "User": uid, "DisplayName": u.DisplayName, "IsAdmin": isAdmin,
-		"Path": r.URL.Path, "States": states, "Scripts": scripts, "Styles": styles,
+		"Path": r.URL.Path, "States": states, "Apps": base64.StdEncoding.EncodeToString(appsJSON), "Scripts": scripts, "Styles": styles,
 	})
 }
 

@@ -31,9 +31,12 @@ type Server struct {
 	users  map[string]*User
 	groups map[string]bool
 	apps   map[string]*ExApp
-	dav    map[string]*userDAV // by uid
-	notes  []Notification
-	logs   []LogEntry
+	// Apps with a navigation entry, by id, and pages served without one.
+	navApps    map[string]installedApp
+	extraPages map[string]PageHandler
+	dav        map[string]*userDAV // by uid
+	notes      []Notification
+	logs       []LogEntry
 
 	transfers    map[int]*fileTransfer // files app ownership transfers
 	lastTransfer int                   // ids of oc_user_transfer_owner
@@ -118,7 +121,7 @@ type userDAV struct {
 func New() *Server {
 	s := &Server{
 		users: map[string]*User{}, groups: map[string]bool{"admin": true},
-		apps: map[string]*ExApp{}, dav: map[string]*userDAV{}, requests: map[string]int{},
+		apps: map[string]*ExApp{}, navApps: map[string]installedApp{}, extraPages: map[string]PageHandler{}, dav: map[string]*userDAV{}, requests: map[string]int{},
 		transfers: map[int]*fileTransfer{},
 		now:       time.Now, nextID: 1,
 	}
