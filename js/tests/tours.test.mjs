@@ -30,6 +30,9 @@ async function openTours(page, uid) {
 
 test('a member follows the whole Files tour with the keyboard only', async () => {
 	const page = await env.browser.newPage({ viewport: { width: 1280, height: 800 } })
+	// AssoKit's home page reminds a new member of the tours.
+	await signIn(page, env.baseURL, 'lea')
+	await page.locator('[data-tours-offer]').waitFor({ timeout: 15000 })
 	const errors = await openTours(page, 'lea')
 	// Lea is in no Paheko group: no Paheko tour; every demo app has its tour.
 	const cards = await page.locator('[data-tour-card]').evaluateAll((els) => els.map((e) => e.dataset.tourCard))
@@ -127,6 +130,11 @@ test('a step whose element is missing is shown centred, and progress survives a 
 	await page.reload()
 	await page.locator('[data-tour-card="contacts"]').waitFor({ timeout: 15000 })
 	assert.ok(await page.locator('input[data-tour-no-offer]').isChecked())
+	// ... and AssoKit's home page no longer reminds this member of the tours.
+	await page.goto(env.baseURL + '/index.php/apps/app_api/embedded/assokit/assokit')
+	await page.locator('.assokit__footer').waitFor({ timeout: 15000 })
+	await page.waitForTimeout(500)
+	assert.equal(await page.locator('[data-tours-offer]').count(), 0)
 	assert.deepEqual(errors, [])
 	await page.close()
 })
