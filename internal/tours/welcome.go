@@ -37,21 +37,25 @@ func (s *Service) Welcome(ctx context.Context) error {
 		return err
 	}
 	var errs []error
+	link := "" // the Découvrir page's address, asked once per poll
 	for _, uid := range ids {
 		if known[uid] != store.AccountPending {
 			continue
 		}
-		if err := s.welcome(ctx, uid); err != nil {
+		if link == "" {
+			link, _ = s.nc.AbsoluteURL(ctx, PagePath)
+		}
+		if err := s.welcome(ctx, uid, link); err != nil {
 			errs = append(errs, fmt.Errorf("welcome %s: %w", uid, err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// welcome sends one pending account its welcome, unless it chose not to be
+// welcome sends one pending account its welcome, linking to link, unless it chose not to be
 // offered tours. It is marked welcomed right after Nextcloud took the
 // notification.
-func (s *Service) welcome(ctx context.Context, uid string) error {
+func (s *Service) welcome(ctx context.Context, uid, link string) error {
 	noOffer, err := s.store.TourNoOffer(ctx, uid)
 	if err != nil {
 		return err
@@ -67,10 +71,7 @@ func (s *Service) welcome(ctx context.Context, uid string) error {
 		return nil // welcomed once enabled
 	}
 	n := welcomeText(Language(acc.Language), s.opts.Association(ctx))
-	n.ObjectID = "welcome-" + uid
-	if link, err := s.nc.AbsoluteURL(ctx, PagePath); err == nil {
-		n.Link = link
-	}
+	n.ObjectID, n.Link = "welcome-"+uid, link
 	if err := s.nc.As(uid).Notify(ctx, n); err != nil {
 		return err
 	}
