@@ -59,13 +59,17 @@ func (s Settings) Configured() bool { return s.URL != "" && s.Key != "" && s.sec
 type Service struct {
 	store *store.Store
 	nc    *nextcloud.Client
+	queue *jobs.Queue
 	http  *http.Client
 	log   *slog.Logger
 }
 
-// New returns the sync service. httpClient is used for Paheko (nil: default).
-func New(st *store.Store, nc *nextcloud.Client, httpClient *http.Client, log *slog.Logger) *Service {
-	return &Service{store: st, nc: nc, http: httpClient, log: log}
+// New returns the sync service and registers its job (JobSync) on q.
+// httpClient is used for Paheko (nil: default).
+func New(st *store.Store, nc *nextcloud.Client, q *jobs.Queue, httpClient *http.Client, log *slog.Logger) *Service {
+	s := &Service{store: st, nc: nc, queue: q, http: httpClient, log: log}
+	s.registerJobs()
+	return s
 }
 
 // Settings returns the current settings, read in one query.
@@ -404,42 +408,4 @@ func (s *Service) apply(ctx context.Context, pc *paheko.Client, a Action, audit 
 		return s.store.SavePahekoLink(ctx, store.PahekoLink{UID: a.UID, MemberID: a.MemberID, Name: a.Name, Email: a.Email})
 	}
 	return fmt.Errorf("membersync: unknown action %q", a.Kind)
-}
-
-// JobPayload is the payload of a sync job.
-type JobPayload struct {
-	Trigger string `json:"trigger"` // poll, manual
-	Actor   string `json:"actor"`   // the admin who asked, for a manual run
-}
-
-// Job runs one sync for the job queue: an unreachable Paheko or Nextcloud
-// is retried with the queue's backoff; anything else waits for an admin.
-func (s *Service) Job(ctx context.Context, payload string) error {
-	var p JobPayload
-	json.Unmarshal([]byte(payload), &p)
-	_, err := s.Run(ctx, p.Trigger, p.Actor)
-	if err == nil || errors.Is(err, paheko.ErrUnreachable) || errors.Is(err, nextcloud.ErrUnreachable) {
-		return err
-	}
-	return jobs.Permanent(err)
-}
-
-// Poll enqueues a sync every interval (read from the settings each time)
-// while the sync is enabled, until ctx ends. enqueue must be idempotent.
-func (s *Service) Poll(ctx context.Context, enqueue func(context.Context) error) {
-	for {
-		st, _ := s.Settings(ctx)
-		if st.Enabled && st.Configured() {
-			if err := enqueue(ctx); err != nil && ctx.Err() == nil {
-				s.log.WarnContext(ctx, "could not schedule the member sync", "error", err)
-			}
-		}
-		t := time.NewTimer(st.Interval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
 }

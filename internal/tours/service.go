@@ -107,6 +107,10 @@ func (s *Service) List(ctx context.Context, m Member) (Listing, error) {
 	return out, err
 }
 
+// Progress is where a member stands in one tour: "done" or "skipped" at a
+// step (0-based).
+type Progress = store.TourProgress
+
 // SaveProgress records that the member finished ("done") or left
 // ("skipped") a tour at step (0-based). A tour done stays done.
 func (s *Service) SaveProgress(ctx context.Context, uid, tourID string, p store.TourProgress) error {
