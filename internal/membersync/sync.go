@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"assokit/internal/errcode"
 	"assokit/internal/jobs"
 	"assokit/internal/nextcloud"
 	"assokit/internal/paheko"
@@ -21,8 +22,8 @@ import (
 
 // Errors that stop a run, shown to admins as stable codes.
 var (
-	ErrNotConfigured = errors.New("membersync: Paheko is not configured")
-	ErrNoAdmin       = errors.New("membersync: the admin who saved the settings is no longer an admin")
+	ErrNotConfigured = errcode.New("paheko_not_configured", "membersync: Paheko is not configured")
+	ErrNoAdmin       = errcode.New("paheko_no_admin", "membersync: the admin who saved the settings is no longer an admin")
 )
 
 // Settings keys in the store.
@@ -97,7 +98,7 @@ type SettingsInput struct {
 }
 
 // ErrInvalidSettings wraps a setting an admin must correct.
-var ErrInvalidSettings = errors.New("membersync: invalid settings")
+var ErrInvalidSettings = errcode.New("invalid_settings", "membersync: invalid settings")
 
 // SaveSettings stores in and makes admin the account whose rights read the
 // accounts from now on.
@@ -265,27 +266,25 @@ func (s *Service) run(ctx context.Context, runID int64, actor string) (Report, e
 	return s.Apply(ctx, pc, MakePlan(in), runID, actor)
 }
 
-// ErrorCode is the stable code of an error that stopped a run.
+// stopErrors are the errors that stop a run with a code of their own, in
+// the order they are looked for.
+var stopErrors = []*errcode.Error{ErrNotConfigured, ErrNoAdmin,
+	paheko.ErrUnreachable, paheko.ErrUnauthorized, paheko.ErrRights, paheko.ErrNotPaheko,
+	nextcloud.ErrUnreachable, nextcloud.ErrUnauthorized}
+
+// ErrorCode is the stable code of an error that stopped a run: its own, or
+// paheko_no_admin when Nextcloud refused to show the accounts to the admin
+// who saved the settings, or "internal".
 func ErrorCode(err error) string {
-	for _, c := range []struct {
-		err  error
-		code string
-	}{
-		{ErrNotConfigured, "paheko_not_configured"},
-		{ErrNoAdmin, "paheko_no_admin"},
-		{paheko.ErrUnreachable, "paheko_unreachable"},
-		{paheko.ErrUnauthorized, "paheko_refused"},
-		{paheko.ErrRights, "paheko_key_read_only"},
-		{paheko.ErrNotPaheko, "paheko_not_paheko"},
-		{nextcloud.ErrUnreachable, "nextcloud_unreachable"},
-		{nextcloud.ErrUnauthorized, "nextcloud_refused"},
-		{nextcloud.ErrForbidden, "paheko_no_admin"},
-	} {
-		if errors.Is(err, c.err) {
-			return c.code
+	for _, e := range stopErrors {
+		if errors.Is(err, e) {
+			return e.Code()
 		}
 	}
-	return "internal"
+	if errors.Is(err, nextcloud.ErrForbidden) {
+		return ErrNoAdmin.Code()
+	}
+	return errcode.Internal
 }
 
 // Apply carries out plan's actions one by one. Before writing to a member it
@@ -301,7 +300,7 @@ func (s *Service) Apply(ctx context.Context, pc *paheko.Client, plan Plan, runID
 		result := "ok"
 		if err != nil {
 			result = ErrorCode(err)
-			if result == "internal" {
+			if result == errcode.Internal {
 				result = "refused"
 			}
 		}

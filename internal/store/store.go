@@ -7,7 +7,6 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -17,10 +16,12 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
+
+	"assokit/internal/errcode"
 )
 
 // ErrNotFound is returned when a looked-up row does not exist.
-var ErrNotFound = errors.New("store: not found")
+var ErrNotFound = errcode.New(errcode.NotFound, "store: not found")
 
 //go:embed migrations/*.sql
 var migrations embed.FS
