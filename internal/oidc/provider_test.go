@@ -7,9 +7,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"math/big"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -245,4 +247,86 @@ func jwkKey(k map[string]string) any {
 		ei = ei<<8 | int(b)
 	}
 	return &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: ei}
+}
+
+func TestTokensOnlyForAccountsStillAllowed(t *testing.T) {
+	p, nc, _ := newProvider(t)
+	ctx := context.Background()
+	wantErr := func(name, want string, err error) {
+		t.Helper()
+		var oe *oidc.Error
+		if !errors.As(err, &oe) || oe.Code != want {
+			t.Errorf("%s: %v, want %s", name, err, want)
+		}
+	}
+	jeanne := nextcloudtest.User{ID: "jeanne", DisplayName: "Jeanne", Email: "jeanne@asso.example", Groups: []string{"paheko_compta"}, Enabled: true}
+
+	// Disabled between authorize and token: no token.
+	code, _ := login(t, p, "jeanne", authorizeQuery())
+	disabled := jeanne
+	disabled.Enabled = false
+	nc.AddUser(disabled)
+	_, err := p.Token(ctx, tokenForm(p, code))
+	wantErr("disabled account at token", "invalid_grant", err)
+
+	// Removed from every role group between authorize and token: no token.
+	nc.AddUser(jeanne)
+	code, _ = login(t, p, "jeanne", authorizeQuery())
+	noRole := jeanne
+	noRole.Groups = nil
+	nc.AddUser(noRole)
+	_, err = p.Token(ctx, tokenForm(p, code))
+	wantErr("account without a role at token", "invalid_grant", err)
+
+	// A token issued, then the account loses access: userinfo refuses.
+	for name, later := range map[string]nextcloudtest.User{"disabled": disabled, "without a role": noRole} {
+		nc.AddUser(jeanne)
+		code, _ = login(t, p, "jeanne", authorizeQuery())
+		tok, err := p.Token(ctx, tokenForm(p, code))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc.AddUser(later)
+		_, err = p.UserInfo(ctx, tok.AccessToken)
+		wantErr("userinfo of an account "+name, "invalid_token", err)
+	}
+}
+
+func TestPKCEDowngradeRefused(t *testing.T) {
+	p, _, _ := newProvider(t)
+	code, _ := login(t, p, "jeanne", authorizeQuery())
+	_, err := p.Token(context.Background(), tokenForm(p, code, "code_verifier", strings.Repeat("v", 50)))
+	var oe *oidc.Error
+	if !errors.As(err, &oe) || oe.Code != "invalid_grant" {
+		t.Errorf("a code_verifier for a code issued without a challenge: %v", err)
+	}
+}
+
+// TestReplayRevokesAtomically replays a code while its first exchange is
+// still waiting for Nextcloud: the token of the first exchange must not
+// survive the replay.
+func TestReplayRevokesAtomically(t *testing.T) {
+	p, nc, _ := newProvider(t)
+	ctx := context.Background()
+	code, _ := login(t, p, "jeanne", authorizeQuery())
+	replayed := make(chan error, 1)
+	var once sync.Once
+	nc.SetFault(func(r *http.Request) (int, time.Duration) {
+		if strings.HasSuffix(r.URL.Path, "/cloud/users/jeanne") {
+			once.Do(func() {
+				_, err := p.Token(ctx, tokenForm(p, code))
+				replayed <- err
+			})
+		}
+		return 0, 0
+	})
+	tok, err := p.Token(ctx, tokenForm(p, code))
+	if rerr := <-replayed; rerr == nil {
+		t.Fatal("the replayed code was accepted")
+	}
+	if err == nil {
+		if _, err := p.UserInfo(ctx, tok.AccessToken); err == nil {
+			t.Error("the token of a replayed code still works")
+		}
+	}
 }
