@@ -28,8 +28,10 @@ build: $(JS_OUT)
 js: $(NPM_DEPS)
 	npm run build
 
+# npm ci installs exactly the committed lock file (which records every
+# platform's optional packages) and never rewrites it.
 $(NPM_DEPS): package.json package-lock.json
-	npm install --no-audit --no-fund
+	npm ci --no-audit --no-fund
 	touch $@
 
 $(JS_OUT): $(NPM_DEPS) vite.config.js $(wildcard js/src/*) $(wildcard l10n/*.json)
