@@ -2,7 +2,8 @@
 //
 //	assokit          serve, configured by the AppAPI environment (APP_ID, APP_SECRET…)
 //	assokit dev      the embedded demo: a fake Nextcloud seeded with an association
-//	assokit register-json   the --json-info for occ app_api:app:register
+//	assokit register-json   the --json-info for occ app_api:app:register, from
+//	                        APP_SECRET and APP_PORT (the values AssoKit runs with)
 package main
 
 import (
