@@ -4,7 +4,8 @@
 //	assokit dev      the embedded demo: a fake Nextcloud seeded with an association,
 //	                 only in a binary built with -tags dev (make run builds bin/assokit-dev);
 //	                 the production binary links no fake
-//	assokit register-json   the --json-info for occ app_api:app:register
+//	assokit register-json   the --json-info for occ app_api:app:register, from
+//	                        APP_SECRET and APP_PORT (the values AssoKit runs with)
 package main
 
 import (

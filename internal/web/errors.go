@@ -12,6 +12,7 @@ import (
 var (
 	errNoUser           = errcode.New("not_signed_in", "web: this page needs a signed-in Nextcloud user")
 	errNotAdmin         = errcode.New("admin_required", "web: this page is for administrators")
+	errNotSystem        = errcode.New("nextcloud_only", "web: only Nextcloud itself makes this call")
 	errBadInput         = errcode.New(errcode.BadRequest, "web: the request body is not what this endpoint reads")
 	errMethodNotAllowed = errcode.New("method_not_allowed", "web: this path does not answer this method")
 )
@@ -29,6 +30,7 @@ var statusTable = []struct {
 	{"unauthenticated", http.StatusUnauthorized},
 	{"not_signed_in", http.StatusUnauthorized},
 	{"admin_required", http.StatusForbidden},
+	{"nextcloud_only", http.StatusForbidden},
 	{errcode.NotFound, http.StatusNotFound}, // store and Nextcloud
 	{"nextcloud_refused", http.StatusBadGateway},
 	{"nextcloud_unreachable", http.StatusBadGateway},

@@ -129,7 +129,7 @@ func errorTexts(t *testing.T) map[string]string {
 	body := src[start:]
 	body = body[:strings.Index(body, "\n}\n")]
 	out := map[string]string{}
-	for _, m := range regexp.MustCompile(`(?m)^\t\t(\w+): (?:'((?:[^'\\]|\\.)*)'|(\w+)),$`).FindAllStringSubmatch(body, -1) {
+	for _, m := range regexp.MustCompile(`(?m)^\t\t(\w+): (?:'((?:[^'\\]|\\.)*)'|(\w+)),(?: *//.*)?$`).FindAllStringSubmatch(body, -1) {
 		if m[3] != "" {
 			out[m[1]] = consts[m[3]]
 		} else {

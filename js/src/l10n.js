@@ -48,6 +48,7 @@ export function errorText(code) {
 	const texts = {
 		internal: somethingWrong,
 		method_not_allowed: somethingWrong,
+		nextcloud_only: somethingWrong, // /init and /enabled: Nextcloud's calls, never a page's
 		nextcloud_unreachable: 'Nextcloud does not answer AssoKit at the moment. Try again in a few minutes; if it lasts, tell your administrator.',
 		nextcloud_refused: 'Nextcloud refuses AssoKit\'s credentials. An administrator should register AssoKit again.',
 		admin_required: 'This part is for the association\'s administrators.',
