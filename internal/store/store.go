@@ -1,6 +1,8 @@
 // Package store is AssoKit's SQLite database: it opens the file, applies the
 // embedded numbered migrations and offers one method per query. It is the only
-// package that imports database/sql and the SQLite driver.
+// package of AssoKit's binary that imports database/sql and the SQLite driver
+// (the fake Paheko, for tests and the demo, keeps its members in SQLite too,
+// as Paheko does).
 package store
 
 import (
