@@ -5,7 +5,7 @@ DEV_BIN  := bin/assokit-dev
 NPM_DEPS := node_modules/.package-lock.json
 JS_OUT   := js/dist/assokit-main.js
 
-.PHONY: run test test-go test-browser lint build build-dev js bench register clean
+.PHONY: run test test-go test-browser lint build build-dev js bench register appstore clean
 
 run: build-dev ## the embedded demo on http://127.0.0.1:8080
 	./$(DEV_BIN) dev
@@ -59,12 +59,16 @@ bench: build build-dev $(NPM_DEPS) ## figures: binary size, idle memory, start t
 # OCC="sudo -u www-data php /var/www/nextcloud/occ"; APP_HOST_FOR_NC is the
 # host where Nextcloud reaches AssoKit; NEXTCLOUD_URL where AssoKit reaches
 # Nextcloud. On a Nextcloud server without Go, `assokit register-json` prints
-# the --json-info (see README.md).
+# the --json-info (see README.md). TRANSLATIONS_FOLDER is AssoKit's l10n/ as
+# seen from the Nextcloud host (absolute; empty for none): AppAPI installs it
+# so that the top-menu names and the settings form follow each user's language.
 OCC             ?= php occ
 APP_HOST_FOR_NC ?= localhost
 APP_PORT        ?= 23000
 NEXTCLOUD_URL   ?= http://localhost
+TRANSLATIONS_FOLDER ?= $(CURDIR)/l10n
 register: export APP_PORT := $(APP_PORT)
+register: export TRANSLATIONS_FOLDER := $(TRANSLATIONS_FOLDER)
 register: build
 	@test -n "$$APP_SECRET" || (echo "set APP_SECRET (the value AssoKit was started with)"; exit 1)
 	@json=$$(./$(BIN) register-json) || exit 1; \
@@ -73,6 +77,15 @@ register: build
 	app="$(OCC) app_api:app:register assokit manual_install --json-info '$$json' --wait-finish"; \
 	printf '%s\n' "$$daemon" "$$app"; \
 	if [ "$(RUN)" = 1 ]; then eval "$$daemon" || true; eval "$$app"; fi
+
+# The app-store archive: the manifest, the translations Nextcloud installs
+# from its l10n/ (top-menu names, settings form), the icons and the licence.
+appstore: js
+	rm -rf build/assokit && mkdir -p build/assokit/appinfo
+	cp appinfo/info.xml build/assokit/appinfo/
+	cp -r l10n img LICENSE build/assokit/
+	tar -czf build/assokit.tar.gz -C build assokit
+	@echo "build/assokit.tar.gz"
 
 clean:
 	rm -rf bin node_modules js/dist/*.js js/dist/*.css

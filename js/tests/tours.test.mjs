@@ -78,7 +78,7 @@ test('a member follows the whole Files tour with the keyboard only', async () =>
 	const end = await atStep(page, 'end')
 	assert.match(end, /Visite terminée/)
 	const goto = page.locator('[data-tour-goto]')
-	assert.equal(await goto.innerText(), 'Aller à Fichiers')
+	assert.equal(await goto.innerText(), 'Ouvrir Fichiers')
 	assert.match(await goto.getAttribute('href'), /\/index\.php\/apps\/files\/$/)
 	// The highlighted element was the real one inside the frame.
 	const frameURL = await page.locator('[data-tour-player] iframe').evaluate((f) => f.contentWindow.location.pathname)
@@ -195,7 +195,13 @@ async function wholeTour(page, mode, id) {
 		assert.ok(m, 'progress shown: ' + text)
 		assert.equal(Number(m[1]), n, 'step ' + n)
 		total = Number(m[2])
-		assert.ok(await inView(page.locator(popover)), `step ${n} is inside the window`)
+		// Once it has moved there (it glides from the previous step).
+		let inside = false
+		for (let k = 0; k < 20 && !inside; k++) {
+			inside = await inView(page.locator(popover))
+			if (!inside) await page.waitForTimeout(50)
+		}
+		assert.ok(inside, `step ${n} is inside the window`)
 		const next = page.locator('[data-tour-next]')
 		assert.equal(await next.innerText(), n === total ? 'Terminer' : 'Suivant')
 		const step = await page.locator(popover).getAttribute('data-step')

@@ -75,6 +75,10 @@ func (s *Server) navigationLocked(uid, current string) []NavEntry {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Order < out[j].Order })
 	isAdmin := s.isAdminLocked(uid)
+	lang := ""
+	if u := s.users[uid]; u != nil {
+		lang = u.Language
+	}
 	for _, id := range sortedKeys(s.apps) {
 		app := s.apps[id]
 		if !app.Enabled {
@@ -86,7 +90,7 @@ func (s *Server) navigationLocked(uid, current string) []NavEntry {
 			}
 			href := "/index.php/apps/app_api/embedded/" + app.ID + "/" + e.Name
 			out = append(out, NavEntry{ID: "app_api_" + app.ID + "_" + e.Name, Order: 100, Href: href,
-				Icon: "/index.php/apps/app_api/proxy/" + app.ID + "/" + e.Icon, Type: "link", Name: e.DisplayName,
+				Icon: "/index.php/apps/app_api/proxy/" + app.ID + "/" + e.Icon, Type: "link", Name: app.translate(lang, e.DisplayName),
 				App: "app_api", Active: href == current})
 		}
 	}
