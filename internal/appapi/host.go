@@ -57,6 +57,17 @@ func (h *Host) Account(ctx context.Context, uid string) (nextcloud.Account, erro
 	return acc, nil
 }
 
+// DisplayName is the name Nextcloud shows for account uid, read acting as
+// admin (who may read every account, disabled ones included); uid itself
+// when the account is gone or Nextcloud does not answer.
+func (h *Host) DisplayName(ctx context.Context, admin, uid string) string {
+	acc, err := h.nc.As(admin).Account(ctx, uid)
+	if err != nil || acc.DisplayName == "" {
+		return uid
+	}
+	return acc.DisplayName
+}
+
 // IsAdmin reports whether groups hold Nextcloud's "admin" group.
 func IsAdmin(groups []string) bool { return slices.Contains(groups, "admin") }
 

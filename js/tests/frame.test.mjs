@@ -139,7 +139,7 @@ test('the last element of the longest page is reached with Tab', () => reachLast
 }))
 
 test('@nextcloud/vue controls look as in Nextcloud: bordered inputs, primary buttons keep their label on hover', async () => {
-	const { page, context } = await open(env, 'mouse', 'camille', 'assokit')
+	const { page, context } = await open(env, 'mouse', 'camille', 'paheko')
 	await loaded(page)
 	const input = page.locator(panel + ' input[type="text"], ' + panel + ' input[type="url"]').first()
 	const ring = await input.evaluate((el) => {

@@ -23,7 +23,11 @@ test('the admin checks Paheko, previews and runs the synchronisation', async () 
 	const page = await browser.newPage()
 	const errors = []
 	page.on('pageerror', (e) => errors.push(e.message))
+	// The home page says how the bridge is, and leads to its settings.
 	await signIn(page, 'camille')
+	const feature = page.locator('[data-feature="paheko"]')
+	assert.equal(await feature.locator('[data-status]').innerText({ timeout: 15000 }), 'Configuré ; aucune synchronisation pour l\'instant.')
+	await feature.locator('[data-open="paheko"]').click()
 	await page.getByRole('heading', { name: 'Pont avec Paheko' }).waitFor({ timeout: 15000 })
 	// The demo is connected: the check lists what Paheko has, all present.
 	await page.locator('[data-checks] li').first().waitFor({ timeout: 15000 })
@@ -35,6 +39,9 @@ test('the admin checks Paheko, previews and runs the synchronisation', async () 
 	await page.locator('[data-sync-now]').click()
 	await page.locator('[data-runs] li[data-state="done"]').first().waitFor({ timeout: 20000 })
 	await page.locator('[data-audit]').getByText('Créer une fiche de membre pour zoe').waitFor()
+	// Back home, the last synchronisation is told.
+	await page.goto(baseURL + '/index.php/apps/app_api/embedded/assokit/assokit')
+	await page.locator('[data-feature="paheko"] [data-status]').getByText(/^Dernière synchronisation réussie le /).waitFor({ timeout: 15000 })
 	assert.deepEqual(errors, [])
 	await page.close()
 })

@@ -48,6 +48,9 @@ test('the admin moves a departing member\'s data to another account', async () =
 	await page.locator('[data-state][data-value="done"]').waitFor({ timeout: 60000 })
 	assert.equal(await page.locator('[data-item-state="done"]').count(), 4)
 	await page.locator('[data-history]').getByText('hugo → chloe').waitFor({ timeout: 15000 })
+	// The home page tells the last transfer, with names.
+	await page.goto(env.baseURL + '/index.php/apps/app_api/embedded/assokit/assokit')
+	await page.locator('[data-feature="transfer"] [data-status]').getByText(/^Dernier transfert, de Hugo Moreau vers Chloé Michel : terminé le /).waitFor({ timeout: 15000 })
 	assert.deepEqual(errors, [])
 	await page.close()
 })
