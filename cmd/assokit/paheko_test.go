@@ -176,6 +176,48 @@ func TestPahekoBridgeEndToEnd(t *testing.T) {
 	}
 }
 
+func TestSignOnSecretAndKeys(t *testing.T) {
+	demo := startDemo(t)
+	syncNow(t, demo)
+	if s := signOn(t, demo, "jeanne"); !strings.Contains(s.page, "Nextcloud — Comptabilité") {
+		t.Fatalf("sign-on before: %s", s.page)
+	}
+	if st := sendAs(t, demo, "lea", "POST", "/api/admin/paheko/signon/secret", map[string]any{}, nil); st != http.StatusForbidden {
+		t.Errorf("a member regenerates the secret: %d", st)
+	}
+	var before struct{ ClientSecret string }
+	asUser(t, demo, "camille", "GET", "/api/admin/paheko", &before)
+
+	// A new secret: sign-on fails until Paheko has it, the snippet shows it.
+	if st := sendAs(t, demo, "camille", "POST", "/api/admin/paheko/signon/secret", map[string]any{}, nil); st != http.StatusNoContent {
+		t.Fatalf("regenerate the secret: %d", st)
+	}
+	if s := signOn(t, demo, "jeanne"); !strings.Contains(s.page, "invalid_client") {
+		t.Errorf("sign-on with the old secret: %s", s.page)
+	}
+	var after struct{ ClientSecret string }
+	asUser(t, demo, "camille", "GET", "/api/admin/paheko", &after)
+	var check struct{ Snippet string }
+	sendAs(t, demo, "camille", "POST", "/api/admin/paheko/check", map[string]any{}, &check)
+	if after.ClientSecret == before.ClientSecret || !strings.Contains(check.Snippet, "'"+after.ClientSecret+"'") {
+		t.Fatalf("new secret %q, snippet %s", after.ClientSecret, check.Snippet)
+	}
+	cfg := demo.Paheko.OIDC()
+	cfg.ClientSecret = after.ClientSecret
+	demo.Paheko.SetOIDC(cfg)
+	if s := signOn(t, demo, "jeanne"); !strings.Contains(s.page, "Nextcloud — Comptabilité") {
+		t.Errorf("sign-on with the new secret: %s", s.page)
+	}
+
+	// New signing keys: sign-on goes on.
+	if st := sendAs(t, demo, "camille", "POST", "/api/admin/paheko/signon/keys", map[string]any{}, nil); st != http.StatusNoContent {
+		t.Fatalf("rotate the keys: %d", st)
+	}
+	if s := signOn(t, demo, "jeanne"); !strings.Contains(s.page, "Nextcloud — Comptabilité") {
+		t.Errorf("sign-on after new keys: %s", s.page)
+	}
+}
+
 type signOnResult struct {
 	status int
 	page   string

@@ -9,6 +9,7 @@ import (
 	"assokit/internal/appapi"
 	"assokit/internal/membersync"
 	"assokit/internal/nextcloud"
+	"assokit/internal/oidc"
 	"assokit/internal/paheko"
 	"assokit/internal/store"
 	"assokit/internal/tours"
@@ -45,6 +46,7 @@ var errorTable = []struct {
 	{paheko.ErrUnauthorized, http.StatusBadGateway, "paheko_refused"},
 	{paheko.ErrRights, http.StatusBadGateway, "paheko_key_read_only"},
 	{paheko.ErrNotPaheko, http.StatusBadGateway, "paheko_not_paheko"},
+	{oidc.ErrSecretFromHost, http.StatusConflict, "signon_secret_from_host"},
 	{transfer.ErrSameAccount, http.StatusBadRequest, "transfer_same_account"},
 	{transfer.ErrUnknownAccount, http.StatusBadRequest, "transfer_unknown_account"},
 	{transfer.ErrTargetDisabled, http.StatusBadRequest, "transfer_target_disabled"},

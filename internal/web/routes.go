@@ -40,6 +40,8 @@ func (s *Server) routes() {
 	admin.POST("/paheko/sync", s.pahekoSync)
 	admin.POST("/paheko/pause", s.pahekoPause)
 	admin.GET("/paheko/runs", s.pahekoRuns)
+	admin.POST("/paheko/signon/secret", s.signOnNewSecret)
+	admin.POST("/paheko/signon/keys", s.signOnRotateKeys)
 	admin.GET("/transfer/accounts", s.transferAccounts)
 	admin.GET("/transfer/inventory", s.transferInventory)
 	admin.GET("/transfers", s.transferList)

@@ -72,6 +72,7 @@ export function errorText(code) {
 		transfer_not_found: 'This item disappeared during the transfer.',
 		transfer_error: 'This item could not move; the original was kept.',
 		tour_unknown: 'This tour does not exist any more. Reload the page.',
+		signon_secret_from_host: 'The sign-on secret is set by whoever hosts your Nextcloud and cannot be changed here.',
 		tour_invalid: 'The association\'s tour needs a title and 1 to 8 steps, each with a title and a text; the page, if any, must be a page of this Nextcloud (starting with /).',
 	}
 	return t(texts[code] ?? 'Something went wrong. Reload the page; if it happens again, tell your administrator.')
