@@ -237,7 +237,7 @@ func (s *Service) Run(ctx context.Context, trigger, actor string) (Report, error
 	if err != nil {
 		return Report{}, err
 	}
-	rep, err := s.run(ctx, runID, actor)
+	rep, err := s.runRecovering(ctx, runID, actor)
 	b, _ := json.Marshal(rep)
 	code := ""
 	if err != nil {
@@ -247,6 +247,13 @@ func (s *Service) Run(ctx context.Context, trigger, actor string) (Report, error
 		err = ferr
 	}
 	return rep, err
+}
+
+// runRecovering is run with a panic turned into an error matching
+// jobs.ErrPanicked, so that the run is recorded as failed with its code.
+func (s *Service) runRecovering(ctx context.Context, runID int64, actor string) (rep Report, err error) {
+	defer jobs.Recover(&err)
+	return s.run(ctx, runID, actor)
 }
 
 func (s *Service) run(ctx context.Context, runID int64, actor string) (Report, error) {
@@ -276,6 +283,7 @@ func ErrorCode(err error) string {
 		{nextcloud.ErrUnreachable, "nextcloud_unreachable"},
 		{nextcloud.ErrUnauthorized, "nextcloud_refused"},
 		{nextcloud.ErrForbidden, "paheko_no_admin"},
+		{jobs.ErrPanicked, jobs.PanickedCode},
 	} {
 		if errors.Is(err, c.err) {
 			return c.code

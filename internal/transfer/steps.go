@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"assokit/internal/jobs"
 	"assokit/internal/nextcloud"
 	"assokit/internal/store"
 )
@@ -60,6 +61,8 @@ func ErrorCode(err error) string {
 		return "transfer_not_found"
 	case errors.Is(err, nextcloud.ErrUnreachable):
 		return "nextcloud_unreachable"
+	case errors.Is(err, jobs.ErrPanicked):
+		return jobs.PanickedCode
 	}
 	return "transfer_error"
 }
@@ -426,7 +429,7 @@ func (r *run) copyObjects(ctx context.Context, dst *nextcloud.Client, kind strin
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.s.opt.Concurrency)
 	for _, o := range objects {
-		g.Go(func() error {
+		g.Go(recovering(func() error {
 			err := dst.PutObject(gctx, coll, o.Name, ct, o.Data)
 			if errors.Is(err, nextcloud.ErrExists) {
 				_, err = readOne(gctx, dst, kind, coll, o.Name, o.ETag) // there from a stopped run: same bytes?
@@ -442,7 +445,7 @@ func (r *run) copyObjects(ctx context.Context, dst *nextcloud.Client, kind strin
 			}
 			mu.Unlock()
 			return nil
-		})
+		}))
 	}
 	err := g.Wait()
 	it.Copied = copied

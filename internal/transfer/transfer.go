@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"assokit/internal/jobs"
 	"assokit/internal/nextcloud"
 	"assokit/internal/store"
 )
@@ -192,13 +193,30 @@ type JobPayload struct {
 	ID int64 `json:"id"`
 }
 
-// Job runs the transfer named in a job's payload.
-func (s *Service) Job(ctx context.Context, payload string) error {
+// Job runs the transfer named in a job's payload. A panic fails the
+// transfer, with jobs.PanickedCode, and its job for good.
+func (s *Service) Job(ctx context.Context, payload string) (err error) {
 	var p JobPayload
 	if err := json.Unmarshal([]byte(payload), &p); err != nil {
 		return fmt.Errorf("transfer job payload: %w", err)
 	}
+	defer func() {
+		if errors.Is(err, jobs.ErrPanicked) {
+			s.st.SetTransferState(context.WithoutCancel(ctx), p.ID, "failed", jobs.PanickedCode)
+		}
+	}()
+	defer jobs.Recover(&err)
 	return s.Run(ctx, p.ID)
+}
+
+// recovering returns f with a panic turned into an error matching
+// jobs.ErrPanicked: for the goroutines of an errgroup, whose panics nothing
+// else would recover.
+func recovering(f func() error) func() error {
+	return func() (err error) {
+		defer jobs.Recover(&err)
+		return f()
+	}
 }
 
 // errStop ends a run early without failing the item: the afterStep hook
@@ -270,7 +288,8 @@ func permanent(err error) bool {
 		return ne.Permanent()
 	}
 	return errors.Is(err, errMismatch) || errors.Is(err, nextcloud.ErrSameUID) || errors.Is(err, nextcloud.ErrExists) ||
-		errors.Is(err, errFilesFailed) || errors.Is(err, errFilesTimeout) || errors.Is(err, errSkipped)
+		errors.Is(err, errFilesFailed) || errors.Is(err, errFilesTimeout) || errors.Is(err, errSkipped) ||
+		errors.Is(err, jobs.ErrPanicked)
 }
 
 // run is one execution of a transfer.

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"assokit/internal/jobs"
 )
 
 func (s *Server) heartbeat(c echo.Context) error {
@@ -51,6 +53,7 @@ type jobView struct {
 	State     string `json:"state"`
 	Attempts  int    `json:"attempts"`
 	LastError string `json:"lastError,omitempty"`
+	Code      string `json:"code,omitempty"` // jobs.PanickedCode for a job failed by a panic
 	Updated   int64  `json:"updated"`
 }
 
@@ -61,7 +64,7 @@ func (s *Server) adminJobs(c echo.Context) error {
 	}
 	out := make([]jobView, 0, len(list))
 	for _, j := range list {
-		out = append(out, jobView{j.ID, j.Kind, j.State, j.Attempts, j.LastError, j.UpdatedAt.Unix()})
+		out = append(out, jobView{j.ID, j.Kind, j.State, j.Attempts, j.LastError, jobs.Code(j.LastError), j.UpdatedAt.Unix()})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"jobs": out})
 }

@@ -10,7 +10,7 @@ import (
 // <routes> of appinfo/info.xml.
 func (s *Server) routes() {
 	e := s.echo
-	e.Use(s.logRequests)
+	e.Use(s.logRequests, s.recoverPanics)
 
 	// AppAPI lifecycle: Nextcloud calls these directly, not through the
 	// proxy, always signed with an empty user.

@@ -6,9 +6,12 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -182,6 +185,28 @@ func (s *Server) nextcloudVersion(ctx context.Context) (string, error) {
 	s.ncStatus = cachedStatus{v, err, time.Now().Add(10 * time.Second)}
 	s.mu.Unlock()
 	return v, err
+}
+
+// errPanicked is the error of a request whose handler panicked.
+var errPanicked = errors.New("web: the request stopped on an unexpected error (panic)")
+
+// recoverPanics turns a panic of a handler into a 500 "internal" answer
+// and one log line with the stack: one request fails, never the process.
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v) // the way to abort a response, not a failure
+				}
+				r := c.Request()
+				s.d.Log.ErrorContext(r.Context(), "request panicked", "method", r.Method, "path", r.URL.Path,
+					"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				err = errPanicked
+			}
+		}()
+		return next(c)
+	}
 }
 
 // logRequests writes one structured line per request: never headers, never
