@@ -56,6 +56,7 @@ func sendAs(t testing.TB, demo *devstack.Demo, uid, method, path string, in, out
 	}
 	req, _ := http.NewRequest(method, demo.URL+"/index.php/apps/app_api/proxy/assokit"+path, body)
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", demo.URL) // as a browser on Nextcloud's page
 	req.SetBasicAuth(uid, "demo")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -215,6 +216,66 @@ func TestSignOnSecretAndKeys(t *testing.T) {
 	}
 	if s := signOn(t, demo, "jeanne"); !strings.Contains(s.page, "Nextcloud — Comptabilité") {
 		t.Errorf("sign-on after new keys: %s", s.page)
+	}
+}
+
+// TestChangesOnlyFromNextcloudPages sends a change of the Paheko settings
+// through the proxy as a browser would from various pages.
+func TestChangesOnlyFromNextcloudPages(t *testing.T) {
+	demo := startDemo(t)
+	sibling := strings.Replace(demo.URL, "127.0.0.1", "localhost", 1)
+	body := `{"url":"https://evil.example","key":"k","secret":"s"}`
+	for _, tt := range []struct {
+		name        string
+		contentType string
+		header      map[string]string
+		want        int
+	}{
+		{"text/plain from another site", "text/plain", map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden},
+		{"JSON from another site", "application/json", map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden},
+		{"JSON from a sibling host", "application/json", map[string]string{"Origin": sibling, "Sec-Fetch-Site": "same-site"}, http.StatusForbidden},
+		{"JSON, cross-site by Sec-Fetch-Site", "application/json", map[string]string{"Origin": demo.URL, "Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+		{"JSON without Origin or Sec-Fetch-Site", "application/json", nil, http.StatusForbidden},
+		{"JSON with a null Origin", "application/json", map[string]string{"Origin": "null"}, http.StatusForbidden},
+		{"text/plain from Nextcloud's page", "text/plain", map[string]string{"Sec-Fetch-Site": "same-origin"}, http.StatusUnsupportedMediaType},
+		{"form from Nextcloud's page", "application/x-www-form-urlencoded", map[string]string{"Origin": demo.URL}, http.StatusUnsupportedMediaType},
+	} {
+		req, _ := http.NewRequest("PUT", demo.URL+"/index.php/apps/app_api/proxy/assokit/api/admin/paheko/settings", strings.NewReader(body))
+		req.Header.Set("Content-Type", tt.contentType)
+		for k, v := range tt.header {
+			req.Header.Set(k, v)
+		}
+		req.SetBasicAuth("camille", "demo")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s: %d, want %d", tt.name, resp.StatusCode, tt.want)
+		}
+	}
+	var view struct{ Settings struct{ URL string } }
+	asUser(t, demo, "camille", "GET", "/api/admin/paheko", &view)
+	if view.Settings.URL != demo.PahekoURL {
+		t.Fatalf("the settings changed to %q", view.Settings.URL)
+	}
+	// Nextcloud's own page: Sec-Fetch-Site, or an Origin naming the host asked.
+	for _, h := range []map[string]string{{"Sec-Fetch-Site": "same-origin"}, {"Origin": demo.URL}} {
+		req, _ := http.NewRequest("POST", demo.URL+"/index.php/apps/app_api/proxy/assokit/api/admin/paheko/pause", strings.NewReader("{}"))
+		req.Header.Set("Content-Type", "application/json; charset=utf-8")
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		req.SetBasicAuth("camille", "demo")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNoContent {
+			t.Errorf("from Nextcloud's page with %v: %d", h, resp.StatusCode)
+		}
 	}
 }
 

@@ -20,6 +20,8 @@ var (
 	errNoUser    = errors.New("web: this page needs a signed-in Nextcloud user")
 	errNotAdmin  = errors.New("web: this page is for administrators")
 	errNotSystem = errors.New("web: only Nextcloud itself makes this call")
+	errCrossSite = errors.New("web: a change asked from another site than Nextcloud's pages")
+	errNotJSON   = errors.New("web: a change must be sent as JSON")
 	errBadInput  = errors.New("web: the request body is not what this endpoint reads")
 )
 
@@ -34,6 +36,8 @@ var errorTable = []struct {
 	{errNoUser, http.StatusUnauthorized, "not_signed_in"},
 	{errNotAdmin, http.StatusForbidden, "admin_required"},
 	{errNotSystem, http.StatusForbidden, "nextcloud_only"},
+	{errCrossSite, http.StatusForbidden, "cross_site"},
+	{errNotJSON, http.StatusUnsupportedMediaType, "not_json"},
 	{store.ErrNotFound, http.StatusNotFound, "not_found"},
 	{nextcloud.ErrUnauthorized, http.StatusBadGateway, "nextcloud_refused"},
 	{nextcloud.ErrUnreachable, http.StatusBadGateway, "nextcloud_unreachable"},

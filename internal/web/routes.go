@@ -23,7 +23,7 @@ func (s *Server) routes() {
 	e.GET("/img/*", s.static("img"), s.authenticate)
 
 	// Page API for every signed-in member (info.xml: USER).
-	api := e.Group("/api", noStore, s.authenticate, s.requireUser)
+	api := e.Group("/api", noStore, s.authenticate, s.requireUser, sameOriginJSON)
 	api.GET("/status", s.status)
 	api.GET("/paheko", s.pahekoPage)
 	api.GET("/tours", s.toursList)

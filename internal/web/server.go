@@ -10,8 +10,11 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
+	"net/url"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -237,6 +240,54 @@ func readJSON(c echo.Context, v any) error {
 		return errBadInput
 	}
 	return nil
+}
+
+// sameOriginJSON refuses a state-changing request (any method but GET and
+// HEAD) that is not JSON sent from Nextcloud's own pages. Nextcloud's proxy
+// checks no CSRF token on ExApp routes and forwards every browser header
+// (ExAppProxyController: getallheaders(), Host included, to Guzzle); its
+// SameSite=Lax cookies do not stop a sibling sub-domain. A cross-site page
+// cannot send JSON without a CORS preflight, and browsers say where a
+// request comes from.
+func sameOriginJSON(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			return next(c)
+		}
+		if !sameOrigin(r) {
+			return errCrossSite
+		}
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			return errNotJSON
+		}
+		return next(c)
+	}
+}
+
+// sameOrigin reports whether a browser sent r from the page's own origin:
+// Sec-Fetch-Site says so, or, from a browser that does not send it, Origin
+// names the host the request was made to (Host, or X-Forwarded-Host when a
+// reverse proxy in front of Nextcloud rewrote it). NEXTCLOUD_URL is not
+// compared: it is often an internal address, not the browser's.
+func sameOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin":
+		return true
+	case "":
+	default: // same-site (a sibling sub-domain), cross-site, none
+		return false
+	}
+	u, err := url.Parse(r.Header.Get("Origin"))
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return false
+	}
+	for _, host := range []string{r.Host, strings.TrimSpace(strings.Split(r.Header.Get("X-Forwarded-Host"), ",")[0])} {
+		if host != "" && strings.EqualFold(u.Host, host) {
+			return true
+		}
+	}
+	return false
 }
 
 // noStore marks API answers as not cacheable: AppAPI's proxy would otherwise
