@@ -240,19 +240,8 @@ func TestChangesOnlyFromNextcloudPages(t *testing.T) {
 		{"text/plain from Nextcloud's page", "text/plain", map[string]string{"Sec-Fetch-Site": "same-origin"}, http.StatusUnsupportedMediaType},
 		{"form from Nextcloud's page", "application/x-www-form-urlencoded", map[string]string{"Origin": demo.URL}, http.StatusUnsupportedMediaType},
 	} {
-		req, _ := http.NewRequest("PUT", demo.URL+"/index.php/apps/app_api/proxy/assokit/api/admin/paheko/settings", strings.NewReader(body))
-		req.Header.Set("Content-Type", tt.contentType)
-		for k, v := range tt.header {
-			req.Header.Set(k, v)
-		}
-		req.SetBasicAuth("camille", "demo")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != tt.want {
-			t.Errorf("%s: %d, want %d", tt.name, resp.StatusCode, tt.want)
+		if st := sendFrom(t, demo, "PUT", "/api/admin/paheko/settings", tt.contentType, tt.header, body); st != tt.want {
+			t.Errorf("%s: %d, want %d", tt.name, st, tt.want)
 		}
 	}
 	var view struct{ Settings struct{ URL string } }
@@ -262,21 +251,28 @@ func TestChangesOnlyFromNextcloudPages(t *testing.T) {
 	}
 	// Nextcloud's own page: Sec-Fetch-Site, or an Origin naming the host asked.
 	for _, h := range []map[string]string{{"Sec-Fetch-Site": "same-origin"}, {"Origin": demo.URL}} {
-		req, _ := http.NewRequest("POST", demo.URL+"/index.php/apps/app_api/proxy/assokit/api/admin/paheko/pause", strings.NewReader("{}"))
-		req.Header.Set("Content-Type", "application/json; charset=utf-8")
-		for k, v := range h {
-			req.Header.Set(k, v)
-		}
-		req.SetBasicAuth("camille", "demo")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusNoContent {
-			t.Errorf("from Nextcloud's page with %v: %d", h, resp.StatusCode)
+		if st := sendFrom(t, demo, "POST", "/api/admin/paheko/pause", "application/json; charset=utf-8", h, "{}"); st != http.StatusNoContent {
+			t.Errorf("from Nextcloud's page with %v: %d", h, st)
 		}
 	}
+}
+
+// sendFrom sends body as camille through the proxy with the given content
+// type and browser headers, and returns the status.
+func sendFrom(t *testing.T, demo *devstack.Demo, method, path, contentType string, header map[string]string, body string) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, demo.URL+"/index.php/apps/app_api/proxy/assokit"+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	req.SetBasicAuth("camille", "demo")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 type signOnResult struct {
