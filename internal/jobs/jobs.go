@@ -2,7 +2,7 @@
 // job table: leases so that the job of a worker that died is taken up again,
 // retries with exponential backoff for transient errors, failed jobs kept
 // with their error, and keys so that the same work enqueued twice runs once.
-// It knows no feature: handlers are registered by main.
+// It knows no feature: each feature registers the handlers of its own jobs.
 package jobs
 
 import (
@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"assokit/internal/errcode"
 	"assokit/internal/store"
 )
 
@@ -32,12 +33,9 @@ var ErrPermanent = errors.New("permanent error")
 func Permanent(err error) error { return fmt.Errorf("%w: %w", ErrPermanent, err) }
 
 // ErrPanicked is the failure of work that panicked: a bug, or an answer
-// nobody foresaw. Retrying would panic again, so it is permanent.
-var ErrPanicked = errors.New("jobs: the work stopped on an unexpected error (panic)")
-
-// PanickedCode is the stable code the pages translate for ErrPanicked; a
-// job failed by a panic has its last error start with it.
-const PanickedCode = "job_panicked"
+// nobody foresaw. Retrying would panic again, so it is permanent. A job
+// failed by a panic has its last error start with its code.
+var ErrPanicked = errcode.New("job_panicked", "jobs: the work stopped on an unexpected error (panic)")
 
 // panicError is a recovered panic: its value and where it happened.
 type panicError struct {
@@ -45,7 +43,7 @@ type panicError struct {
 	stack []byte
 }
 
-func (e *panicError) Error() string   { return fmt.Sprintf("%s: %v", PanickedCode, e.value) }
+func (e *panicError) Error() string   { return fmt.Sprintf("%s: %v", ErrPanicked.Code(), e.value) }
 func (e *panicError) Unwrap() error   { return ErrPanicked }
 func (e *panicError) Permanent() bool { return true }
 
@@ -58,11 +56,11 @@ func Recover(err *error) {
 	}
 }
 
-// Code returns PanickedCode for the last error of a job failed by a panic,
+// Code returns ErrPanicked's code for the last error of a job failed by a panic,
 // "" for any other.
 func Code(lastError string) string {
-	if strings.HasPrefix(lastError, PanickedCode+":") {
-		return PanickedCode
+	if strings.HasPrefix(lastError, ErrPanicked.Code()+":") {
+		return ErrPanicked.Code()
 	}
 	return ""
 }

@@ -146,7 +146,7 @@ func TestPanicFailsTheJobNotTheProcess(t *testing.T) {
 		}
 	}
 	j, _ := st.Job(t.Context(), bad)
-	if j.State != store.JobFailed || j.Attempts != 1 || Code(j.LastError) != PanickedCode {
+	if j.State != store.JobFailed || j.Attempts != 1 || Code(j.LastError) != ErrPanicked.Code() {
 		t.Errorf("panicked job = %s after %d attempts, %q", j.State, j.Attempts, j.LastError)
 	}
 	if !ran.Load() {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"assokit/internal/errcode"
 	"assokit/internal/nextcloud"
 	"assokit/internal/paheko"
 	"assokit/internal/store"
@@ -60,7 +61,7 @@ type Provider struct {
 
 // ErrSecretFromHost is returned when asked to regenerate a client secret
 // that the host set at deploy time: it is the host's to change.
-var ErrSecretFromHost = errors.New("oidc: the client secret is set by the host")
+var ErrSecretFromHost = errcode.New("signon_secret_from_host", "oidc: the client secret is set by the host")
 
 // New returns a provider. pahekoURL gives Paheko's address, from which the
 // redirect URI is built.
@@ -115,8 +116,8 @@ func (p *Provider) Client(ctx context.Context) (Client, error) {
 		}
 		c.Secret = secret
 	}
-	if u := strings.TrimSuffix(p.pahekoURL(ctx), "/"); u != "" {
-		c.RedirectURI = u + "/admin/login.php?oidc"
+	if u := p.pahekoURL(ctx); u != "" {
+		c.RedirectURI = paheko.LoginURL(u)
 	}
 	return c, nil
 }
