@@ -3,6 +3,7 @@ package appapi
 import (
 	"context"
 
+	"assokit/internal/jobs"
 	"assokit/internal/store"
 )
 
@@ -34,8 +35,9 @@ type JobView struct {
 	State     string `json:"state"`
 	Attempts  int    `json:"attempts"`
 	LastError string `json:"lastError,omitempty"`
-	Created   int64  `json:"created"` // Unix seconds: when it was queued
-	Updated   int64  `json:"updated"` // Unix seconds: its last change (its end once done or failed)
+	Code      string `json:"code,omitempty"` // jobs.ErrPanicked's code for a job failed by a panic
+	Created   int64  `json:"created"`        // Unix seconds: when it was queued
+	Updated   int64  `json:"updated"`        // Unix seconds: its last change (its end once done or failed)
 }
 
 // RecentJobs lists the last n background jobs of every feature, newest first.
@@ -46,7 +48,7 @@ func (l *Lifecycle) RecentJobs(ctx context.Context, n int) ([]JobView, error) {
 	}
 	out := make([]JobView, 0, len(list))
 	for _, j := range list {
-		out = append(out, JobView{j.ID, j.Kind, j.State, j.Attempts, j.LastError, j.CreatedAt.Unix(), j.UpdatedAt.Unix()})
+		out = append(out, JobView{j.ID, j.Kind, j.State, j.Attempts, j.LastError, jobs.Code(j.LastError), j.CreatedAt.Unix(), j.UpdatedAt.Unix()})
 	}
 	return out, nil
 }

@@ -325,6 +325,7 @@ func (s *Server) serveProxy(w http.ResponseWriter, r *http.Request) {
 		target += "?" + q.Encode()
 	}
 	h := r.Header.Clone()
+	h.Set("Host", r.Host) // getallheaders() has it; Guzzle sends it on
 	h.Del("Content-Length")
 	h.Del("AUTHORIZATION-APP-API")
 	h.Set("X-Origin-IP", strings.Split(r.RemoteAddr, ":")[0])
