@@ -112,7 +112,8 @@ func (s *Server) status(c echo.Context) error {
 	}
 	if len(transfers) > 0 {
 		t := transfers[0]
-		v.LastTransfer = &transferStatus{Source: s.d.Host.DisplayName(ctx, uid, t.Source), Target: s.d.Host.DisplayName(ctx, uid, t.Target),
+		names := s.namer(ctx, uid)
+		v.LastTransfer = &transferStatus{Source: names(t.Source), Target: names(t.Target),
 			State: t.State, CreatedAt: t.CreatedAt.Unix(), FinishedAt: unixOrZero(t.FinishedAt)}
 	}
 	return c.JSON(http.StatusOK, v)

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"testing"
 
 	"assokit/internal/store"
@@ -49,5 +50,27 @@ func TestStatusTellsTheTruth(t *testing.T) {
 	// A member sees neither, and their own access to Paheko.
 	if v := status("ines"); v.Paheko.LastSync != nil || v.LastTransfer != nil || v.Paheko.Role != "compta" || v.User.IsAdmin {
 		t.Fatalf("member: %+v", v)
+	}
+}
+
+// The transfers' history and detail name the two members.
+func TestTransfersAreNamed(t *testing.T) {
+	ts := newTestServer(t)
+	id, err := ts.st.CreateTransfer(context.Background(), store.Transfer{Source: "lea", Target: "ines", Admin: "camille"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []namedTransfer
+	rec := ts.do("GET", "/api/admin/transfers", "camille", nil)
+	if json.Unmarshal(rec.Body.Bytes(), &list) != nil || len(list) != 1 || list[0].SourceName != "Léa Roux" || list[0].TargetName != "Inès Petit" {
+		t.Fatalf("history: %d %s", rec.Code, rec.Body)
+	}
+	var detail struct {
+		Transfer namedTransfer `json:"transfer"`
+		Items    []any         `json:"items"`
+	}
+	rec = ts.do("GET", "/api/admin/transfers/"+strconv.FormatInt(id, 10), "camille", nil)
+	if json.Unmarshal(rec.Body.Bytes(), &detail) != nil || detail.Transfer.SourceName != "Léa Roux" || detail.Transfer.Source != "lea" {
+		t.Fatalf("detail: %d %s", rec.Code, rec.Body)
 	}
 }
