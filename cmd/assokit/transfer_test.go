@@ -36,10 +36,10 @@ func TestTransferEndToEnd(t *testing.T) {
 	}
 	choice := transfer.Choice{AllFiles: true, DisableSource: true}
 	for _, c := range inv.Calendars {
-		choice.Calendars = append(choice.Calendars, c.Path)
+		choice.Calendars = append(choice.Calendars, c.URI)
 	}
 	for _, b := range inv.AddressBooks {
-		choice.AddressBooks = append(choice.AddressBooks, b.Path)
+		choice.AddressBooks = append(choice.AddressBooks, b.URI)
 	}
 	var started struct{ ID int64 }
 	if st := sendAs(t, demo, "camille", "POST", "/api/admin/transfers", map[string]any{"source": "hugo", "target": "camille", "choice": choice}, &started); st != http.StatusAccepted {
@@ -60,7 +60,7 @@ func TestTransferEndToEnd(t *testing.T) {
 	if view.Transfer.State != "done" || len(view.Items) != 5 {
 		t.Fatalf("transfer = %+v", view)
 	}
-	if n := len(demo.NC.Objects("camille", "calendars", "planning-hugo")); n != 12 {
+	if n := len(demo.NC.Objects("camille", "calendars", "planning")); n != 12 {
 		t.Errorf("camille's copy of the planning has %d events", n)
 	}
 	for _, u := range demo.NC.Users() {

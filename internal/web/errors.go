@@ -46,6 +46,7 @@ var errorTable = []struct {
 	{transfer.ErrSameAccount, http.StatusBadRequest, "transfer_same_account"},
 	{transfer.ErrUnknownAccount, http.StatusBadRequest, "transfer_unknown_account"},
 	{transfer.ErrTargetDisabled, http.StatusBadRequest, "transfer_target_disabled"},
+	{transfer.ErrSourceDisabled, http.StatusBadRequest, "transfer_source_disabled"},
 	{transfer.ErrNothing, http.StatusBadRequest, "transfer_nothing"},
 	{transfer.ErrNotInInventory, http.StatusBadRequest, "transfer_not_in_inventory"},
 	{transfer.ErrBusy, http.StatusConflict, "transfer_busy"},

@@ -60,7 +60,7 @@ func (s *Server) AddShare(sh Share) int {
 	cp := sh
 	s.shares = append(s.shares, &cp)
 	if sh.Type == 0 {
-		s.davLocked(sh.ShareWith).mounts[sh.Target] = sh.Owner
+		s.davLocked(sh.ShareWith).mounts[sh.Target] = &mount{Type: "shared", Owner: sh.Owner, Path: sh.Path}
 	}
 	return sh.ID
 }
@@ -136,7 +136,7 @@ func (s *Server) requestTransfer(o *ocsReq) {
 	}
 	d := s.davLocked(o.who.user)
 	clean := path.Clean("/" + p)
-	if d.mountOwner(clean) != "" {
+	if d.mounted(clean) {
 		o.reply(http.StatusForbidden, "", nil)
 		return
 	}
@@ -164,15 +164,15 @@ func (s *Server) requestTransfer(o *ocsReq) {
 	o.ok(nil)
 }
 
-// mountOwner returns the owner of a received share that holds p, "" when p
-// is the user's own.
-func (d *userDAV) mountOwner(p string) string {
-	for mp, owner := range d.mounts {
+// mounted reports whether p is in something mounted in the user's files
+// (a share received, external storage), not on the user's home storage.
+func (d *userDAV) mounted(p string) bool {
+	for mp := range d.mounts {
 		if p == mp || strings.HasPrefix(p, mp+"/") {
-			return owner
+			return true
 		}
 	}
-	return ""
+	return false
 }
 
 func userParam(u *User) map[string]any {
@@ -286,9 +286,10 @@ func (s *Server) moveFilesLocked(t *fileTransfer) error {
 			sh.Path = dest + strings.TrimPrefix(sh.Path, strings.TrimSuffix(t.Path, "/"))
 		case t.Path == "/" && sh.Type == 0 && sh.ShareWith == t.Source:
 			// Incoming shares follow a whole-home transfer.
+			m := src.mounts[sh.Target]
 			delete(src.mounts, sh.Target)
 			sh.ShareWith, sh.Target = t.Target, dest+sh.Target
-			dst.mounts[sh.Target] = sh.Owner
+			dst.mounts[sh.Target] = m
 		}
 		kept = append(kept, sh)
 	}
@@ -321,15 +322,21 @@ func walkTree(ctx context.Context, fs webdav.FileSystem, p string, fn func(strin
 	if !fi.IsDir() {
 		return
 	}
+	for _, c := range readDir(ctx, fs, p) {
+		walkTree(ctx, fs, path.Join(p, c.Name()), fn)
+	}
+}
+
+// readDir lists the folder p of fs by name (nothing if it cannot be read).
+func readDir(ctx context.Context, fs webdav.FileSystem, p string) []os.FileInfo {
 	f, err := fs.OpenFile(ctx, p, os.O_RDONLY, 0)
 	if err != nil {
-		return
+		return nil
 	}
 	children, _ := f.Readdir(-1)
 	f.Close()
-	for _, c := range children {
-		walkTree(ctx, fs, path.Join(p, c.Name()), fn)
-	}
+	sort.Slice(children, func(i, j int) bool { return children[i].Name() < children[j].Name() })
+	return children
 }
 
 func copyTree(ctx context.Context, from webdav.FileSystem, p string, to webdav.FileSystem, dest string) error {
