@@ -22,6 +22,8 @@ type Transfer struct {
 	// SourceWasDisabled: the source was disabled when the transfer
 	// started; while it runs, the source counts as disabled.
 	SourceWasDisabled bool `json:"sourceWasDisabled"`
+	// NotifiedAt is when the accounts were told the outcome (zero: not yet).
+	NotifiedAt time.Time `json:"notifiedAt"`
 }
 
 // ErrBusy is the refusal of a transfer whose source already leaves in an
@@ -86,14 +88,15 @@ func (s *Store) CreateTransfer(ctx context.Context, t Transfer, items []Transfer
 	return id, nil
 }
 
-const transferCols = `id, source, target, admin, created_at, finished_at, state, error, source_was_disabled`
+const transferCols = `id, source, target, admin, created_at, finished_at, state, error, source_was_disabled, notified_at`
 
 func scanTransfer(row interface{ Scan(...any) error }) (Transfer, error) {
 	var t Transfer
-	var created, finished int64
-	if err := row.Scan(&t.ID, &t.Source, &t.Target, &t.Admin, &created, &finished, &t.State, &t.Error, &t.SourceWasDisabled); err != nil {
+	var created, finished, notified int64
+	if err := row.Scan(&t.ID, &t.Source, &t.Target, &t.Admin, &created, &finished, &t.State, &t.Error, &t.SourceWasDisabled, &notified); err != nil {
 		return t, err
 	}
+	t.NotifiedAt = time.Unix(notified, 0).UTC()
 	t.CreatedAt = time.Unix(created, 0).UTC()
 	if finished > 0 {
 		t.FinishedAt = time.Unix(finished, 0).UTC()
@@ -161,6 +164,15 @@ func (s *Store) SetTransferState(ctx context.Context, id int64, state, errCode s
 	if _, err := s.db.ExecContext(ctx, `UPDATE transfers SET state = ?, error = ?, finished_at = ? WHERE id = ?`,
 		state, errCode, finished, id); err != nil {
 		return fmt.Errorf("store: transfer %d state: %w", id, err)
+	}
+	return nil
+}
+
+// MarkTransferNotified records that the accounts were told how transfer id
+// ended, so that a resumed run does not tell them twice.
+func (s *Store) MarkTransferNotified(ctx context.Context, id int64) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE transfers SET notified_at = ? WHERE id = ?`, s.now().Unix(), id); err != nil {
+		return fmt.Errorf("store: transfer %d notified: %w", id, err)
 	}
 	return nil
 }

@@ -49,6 +49,7 @@ type FileEntry struct {
 	Size   int64  `json:"size"`
 	Files  int    `json:"files"`  // files inside (1 for a file)
 	Shares int    `json:"shares"` // shares the source made of it or inside it
+	Fits   bool   `json:"fits"`   // it fits in the target's free space
 }
 
 // MountInfo is something mounted in the source's files that is not its
@@ -87,15 +88,19 @@ type Inventory struct {
 	// SharesListed is false for a disabled source: Nextcloud refuses OCS
 	// calls as a disabled account (fixture 314), so its shares can be
 	// listed and moved only while it is enabled.
-	SharesListed bool           `json:"sharesListed"`
-	Files        []FileEntry    `json:"files"`
-	FilesSize    int64          `json:"filesSize"`
-	FilesCount   int            `json:"filesCount"`
-	Mounts       []MountInfo    `json:"mounts"`
-	Shares       []ShareInfo    `json:"shares"`
-	Received     []ShareInfo    `json:"received"`
-	Calendars    []CalendarInfo `json:"calendars"`
-	CalendarsIn  []CalendarInfo `json:"calendarsReceived"`
+	SharesListed bool        `json:"sharesListed"`
+	Files        []FileEntry `json:"files"`
+	FilesSize    int64       `json:"filesSize"`
+	FilesCount   int         `json:"filesCount"`
+	// FilesFit: all the source's files fit in the target's free space.
+	// Nextcloud accepts a files transfer that does not fit and fails it
+	// later, without saying why (fixtures 386–391): the page says it first.
+	FilesFit    bool           `json:"filesFit"`
+	Mounts      []MountInfo    `json:"mounts"`
+	Shares      []ShareInfo    `json:"shares"`
+	Received    []ShareInfo    `json:"received"`
+	Calendars   []CalendarInfo `json:"calendars"`
+	CalendarsIn []CalendarInfo `json:"calendarsReceived"`
 	// CalendarsGone are in the source's trash bin: not moved.
 	CalendarsGone []CalendarInfo `json:"calendarsInTrash"`
 	AddressBooks  []CalendarInfo `json:"addressBooks"`
@@ -207,8 +212,10 @@ func (s *Service) fileInventory(ctx context.Context, as *nextcloud.Client, inv *
 		}
 	}
 	for _, e := range top {
+		e.Fits = !tooBig(e.Size, inv.Target)
 		inv.Files = append(inv.Files, *e)
 	}
+	inv.FilesFit = !tooBig(inv.FilesSize, inv.Target)
 	sort.Slice(inv.Files, func(i, j int) bool { return strings.ToLower(inv.Files[i].Path) < strings.ToLower(inv.Files[j].Path) })
 	return nil
 }

@@ -77,11 +77,11 @@ type itemData struct {
 	// TooBig: the chosen files exceeded the target's free space when the
 	// transfer started, so a failure of the files step is likely for lack
 	// of space (Nextcloud's notification does not say why, fixtures 389–391).
-	TooBig     bool   `json:"tooBig,omitempty"`
-	Before     []string `json:"before,omitempty"`   // the target's top-level folders when the files transfer was accepted
-	Folder     string   `json:"folder,omitempty"`   // the one the files landed in, as Nextcloud named it
-	ExportPath string `json:"exportPath,omitempty"` // the .vcf saved in the target's files
-	Always     bool   `json:"always,omitempty"`     // disable: also when an item failed (the source was disabled before)
+	TooBig     bool     `json:"tooBig,omitempty"`
+	Before     []string `json:"before,omitempty"`     // the target's top-level folders when the files transfer was accepted
+	Folder     string   `json:"folder,omitempty"`     // the one the files landed in, as Nextcloud named it
+	ExportPath string   `json:"exportPath,omitempty"` // the .vcf saved in the target's files
+	Always     bool     `json:"always,omitempty"`     // disable: also when an item failed (the source was disabled before)
 }
 
 // Start checks the choice against a fresh inventory, records the transfer
@@ -277,7 +277,8 @@ func (s *Service) Run(ctx context.Context, id int64) error {
 	}
 	r := &run{s: s, t: t, src: src, dst: dst}
 	// Phases: enabling a disabled source, files up to "accepted", then
-	// collections, then the files' outcome, then the last steps.
+	// collections, then the files' outcome; then the notifications, sent
+	// while the source can still receive one; then disabling it.
 	phases := []func(context.Context, *store.TransferItem) error{r.enable, r.filesStart, r.collection, r.filesWait, r.disable}
 	for i, phase := range phases {
 		waiting := false
@@ -301,8 +302,13 @@ func (s *Service) Run(ctx context.Context, id int64) error {
 				}
 			}
 		}
-		if waiting && i == len(phases)-2 {
+		if waiting {
 			return errWaiting
+		}
+		if i == 3 {
+			if err := r.notify(ctx, items); err != nil {
+				return err
+			}
 		}
 	}
 	return r.finish(ctx, items)
@@ -318,7 +324,7 @@ func permanent(err error) bool {
 		return ne.Permanent()
 	}
 	return errors.Is(err, errMismatch) || errors.Is(err, nextcloud.ErrSameUID) || errors.Is(err, nextcloud.ErrExists) ||
-		errors.Is(err, errFilesFailed) || errors.Is(err, errFilesTimeout) || errors.Is(err, errSkipped)
+		errors.Is(err, errFilesFailed) || errors.Is(err, errFilesNoSpace) || errors.Is(err, errFilesTimeout) || errors.Is(err, errSkipped)
 }
 
 // run is one execution of a transfer.
@@ -346,12 +352,15 @@ func (r *run) save(ctx context.Context, it *store.TransferItem, step, state stri
 
 func (r *run) data(it *store.TransferItem) itemData {
 	var d itemData
-	json.Unmarshal([]byte(it.Data), &d)
+	decode(it.Data, &d)
 	return d
 }
 
-// finish sets the transfer's final state and notifies the two accounts and
-// the admin.
+// decode reads an item's journal data; a line written by no step yet is
+// empty data.
+func decode(raw string, d *itemData) { json.Unmarshal([]byte(raw), d) }
+
+// finish sets the transfer's final state.
 func (r *run) finish(ctx context.Context, items []store.TransferItem) error {
 	failed := 0
 	for _, it := range items {
@@ -365,9 +374,5 @@ func (r *run) finish(ctx context.Context, items []store.TransferItem) error {
 	} else if failed > 0 {
 		state = "partial"
 	}
-	if err := r.s.st.SetTransferState(ctx, r.t.ID, state, ""); err != nil {
-		return err
-	}
-	r.notify(ctx, state, failed, len(items))
-	return nil
+	return r.s.st.SetTransferState(ctx, r.t.ID, state, "")
 }

@@ -349,6 +349,13 @@ func (s *Server) serveCollections(w http.ResponseWriter, r *http.Request, user, 
 	}
 	collURI, name, _ := strings.Cut(strings.TrimSuffix(rest, "/"), "/")
 	c := colls[collURI]
+	if c == nil {
+		if c = s.sharedInLocked(user, kind, collURI); c != nil && r.Method != "PROPFIND" && r.Method != "REPORT" && r.Method != "GET" {
+			// The fake serves a sharee reads only.
+			sabreError(w, http.StatusForbidden, `Sabre\DAV\Exception\Forbidden`, "Permission denied")
+			return
+		}
+	}
 
 	switch {
 	case r.Method == "PROPFIND" && collURI == "":
@@ -513,8 +520,14 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, c *collecti
 				}
 			}
 		}
+		changed := false
+		if kind == "calendars" {
+			body, changed = s.scheduleLocked(c.owner, body, r.Header.Get("Schedule-Reply"))
+		}
 		created := c.put(name, body, s.now())
-		w.Header().Set("ETag", `"`+c.objects[name].etag+`"`)
+		if !changed {
+			w.Header().Set("ETag", `"`+c.objects[name].etag+`"`)
+		}
 		if created {
 			w.WriteHeader(http.StatusCreated)
 		} else {
@@ -823,6 +836,20 @@ func (s *Server) writeSharedIn(b *bytes.Buffer, user, kind, home string, props [
 			writeResponse(b, home+uri+"_shared_by_"+owner+"/", p, props)
 		}
 	}
+}
+
+// sharedInLocked returns the collection another account shares with user
+// under the name "<uri>_shared_by_<owner>" (fixtures 346, 352), or nil.
+func (s *Server) sharedInLocked(user, kind, name string) *collection {
+	uri, owner, ok := strings.Cut(name, "_shared_by_")
+	if !ok || s.dav[owner] == nil {
+		return nil
+	}
+	c := s.dav[owner].collections(kind)[uri]
+	if c == nil || !slices.ContainsFunc(c.sharees, func(sh sharee) bool { return s.reachesLocked(sh, user) }) {
+		return nil
+	}
+	return c
 }
 
 // shareCollection handles the oc-resource-sharing POST on a calendar or an

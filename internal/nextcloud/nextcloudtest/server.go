@@ -37,6 +37,7 @@ type Server struct {
 	extraPages map[string]PageHandler
 	dav        map[string]*userDAV // by uid
 	notes      []Notification
+	mails      []Mail // iTIP messages scheduling would have mailed
 	logs       []LogEntry
 
 	transfers    map[int]*fileTransfer // files app ownership transfers
@@ -156,12 +157,7 @@ func (s *Server) URL() string {
 
 // Close stops a fake started by NewServer.
 func (s *Server) Close() {
-	s.mu.Lock()
-	if s.cronStop != nil {
-		close(s.cronStop)
-		s.cronStop = nil
-	}
-	s.mu.Unlock()
+	s.StopCron()
 	if s.ts != nil {
 		s.ts.Close()
 	}

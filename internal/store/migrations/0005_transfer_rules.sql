@@ -5,6 +5,7 @@
 -- take over while it leaves. Journal items gain the step that enables the
 -- source.
 ALTER TABLE transfers ADD COLUMN source_was_disabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE transfers ADD COLUMN notified_at INTEGER NOT NULL DEFAULT 0; -- the accounts were told the outcome
 
 -- Two active transfers of one source could be started before this rule:
 -- the later ones stop (their job sees a final state and ends).
