@@ -215,6 +215,44 @@ func freeURI(want string, taken map[string]bool) string {
 	return uri
 }
 
+// ItemView is one line of a transfer's report: the journal line and what
+// the page tells about it.
+type ItemView struct {
+	store.TransferItem
+	Folder   string `json:"folder,omitempty"`   // files: the folder they landed in, as Nextcloud named it
+	CopyName string `json:"copyName,omitempty"` // calendars, address books: the copy's name at the target
+}
+
+// Report is a transfer with its journal, for the progress view and the
+// report.
+type Report struct {
+	Transfer store.Transfer `json:"transfer"`
+	Items    []ItemView     `json:"items"`
+}
+
+// Report returns transfer id with its journal, or store.ErrNotFound.
+func (s *Service) Report(ctx context.Context, id int64) (Report, error) {
+	t, err := s.st.Transfer(ctx, id)
+	if err != nil {
+		return Report{}, err
+	}
+	items, err := s.st.TransferItems(ctx, id)
+	if err != nil {
+		return Report{}, err
+	}
+	out := Report{Transfer: t, Items: []ItemView{}}
+	for _, it := range items {
+		var d itemData
+		decode(it.Data, &d)
+		v := ItemView{TransferItem: it, Folder: d.Folder}
+		if it.Kind == "calendar" || it.Kind == "addressbook" {
+			v.CopyName = d.Name
+		}
+		out.Items = append(out.Items, v)
+	}
+	return out, nil
+}
+
 // JobPayload is the payload of a transfer job.
 type JobPayload struct {
 	ID int64 `json:"id"`

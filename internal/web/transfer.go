@@ -92,14 +92,9 @@ func (s *Server) transferShow(c echo.Context) error {
 	if err != nil {
 		return errBadInput
 	}
-	ctx := c.Request().Context()
-	t, err := s.d.Store.Transfer(ctx, id)
+	report, err := s.d.Transfer.Report(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
-	items, err := s.d.Store.TransferItems(ctx, id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"transfer": t, "items": items})
+	return c.JSON(http.StatusOK, report)
 }
