@@ -47,22 +47,7 @@ func TestTransferEndToEnd(t *testing.T) {
 	for _, b := range inv.AddressBooks {
 		choice.AddressBooks = append(choice.AddressBooks, b.URI)
 	}
-	var started struct{ ID int64 }
-	if st := sendAs(t, demo, "camille", "POST", "/api/admin/transfers", map[string]any{"source": "hugo", "target": "camille", "choice": choice}, &started); st != http.StatusAccepted {
-		t.Fatalf("start: %d", st)
-	}
-	var view struct {
-		Transfer struct{ State string }
-		Items    []struct{ Kind, State, Error string }
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for view.Transfer.State != "done" && view.Transfer.State != "partial" && view.Transfer.State != "failed" {
-		if time.Now().After(deadline) {
-			t.Fatalf("transfer not over: %+v", view)
-		}
-		time.Sleep(100 * time.Millisecond)
-		asUser(t, demo, "camille", "GET", "/api/admin/transfers/"+itoa(started.ID), &view)
-	}
+	view, id := runTransfer(t, demo, "hugo", "camille", choice)
 	if view.Transfer.State != "done" || len(view.Items) != 5 {
 		t.Fatalf("transfer = %+v", view)
 	}
@@ -76,9 +61,28 @@ func TestTransferEndToEnd(t *testing.T) {
 	}
 	var list []struct{ ID int64 }
 	asUser(t, demo, "camille", "GET", "/api/admin/transfers", &list)
-	if len(list) != 1 || list[0].ID != started.ID {
+	if len(list) != 1 || list[0].ID != id {
 		t.Errorf("history = %+v", list)
 	}
+}
+
+// runTransfer starts a transfer as camille and waits for its report.
+func runTransfer(t *testing.T, demo *devstack.Demo, source, target string, choice transfer.Choice) (transfer.Report, int64) {
+	t.Helper()
+	var started struct{ ID int64 }
+	if st := sendAs(t, demo, "camille", "POST", "/api/admin/transfers", map[string]any{"source": source, "target": target, "choice": choice}, &started); st != http.StatusAccepted {
+		t.Fatalf("start: %d", st)
+	}
+	var report transfer.Report
+	deadline := time.Now().Add(60 * time.Second)
+	for report.Transfer.State != "done" && report.Transfer.State != "partial" && report.Transfer.State != "failed" {
+		if time.Now().After(deadline) {
+			t.Fatalf("transfer not over: %+v", report)
+		}
+		time.Sleep(100 * time.Millisecond)
+		asUser(t, demo, "camille", "GET", "/api/admin/transfers/"+itoa(started.ID), &report)
+	}
+	return report, started.ID
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -132,19 +136,7 @@ func TestTransferAsNextcloud32EndToEnd(t *testing.T) {
 		t.Errorf("files of a disabled source without enabling it: %d %v", st, refused)
 	}
 	choice := transfer.Choice{AllFiles: true, Calendars: []string{"permanences"}, EnableSource: true}
-	var started struct{ ID int64 }
-	if st := sendAs(t, demo, "camille", "POST", "/api/admin/transfers", map[string]any{"source": "jean dupont", "target": "lea", "choice": choice}, &started); st != http.StatusAccepted {
-		t.Fatalf("start: %d", st)
-	}
-	var report transfer.Report
-	deadline := time.Now().Add(60 * time.Second)
-	for report.Transfer.State != "done" && report.Transfer.State != "partial" && report.Transfer.State != "failed" {
-		if time.Now().After(deadline) {
-			t.Fatalf("transfer not over: %+v", report)
-		}
-		time.Sleep(100 * time.Millisecond)
-		asUser(t, demo, "camille", "GET", "/api/admin/transfers/"+itoa(started.ID), &report)
-	}
+	report, _ := runTransfer(t, demo, "jean dupont", "lea", choice)
 	states := map[string]string{}
 	for _, it := range report.Items {
 		states[it.Kind] = it.State + " " + it.Error
