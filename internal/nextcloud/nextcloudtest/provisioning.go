@@ -94,7 +94,7 @@ func (s *Server) serveProvisioning(o *ocsReq) {
 		case u == nil:
 			o.reply(http.StatusNotFound, "User does not exist", nil)
 		case parts[1] != o.who.user && !admin:
-			o.reply(http.StatusForbidden, "Logged in account must be at least a sub admin", nil)
+			o.reply(ocsNotFound, "", nil) // as for a user that does not exist (fixture 333)
 		default:
 			o.ok(s.detailsLocked(u))
 		}

@@ -342,6 +342,9 @@ func (s *Server) moveFilesLocked(t *fileTransfer) error {
 		case inside:
 			sh.Owner = t.Target
 			sh.Path = dest + strings.TrimPrefix(sh.Path, strings.TrimSuffix(t.Path, "/"))
+		case t.Path == "/" && sh.Type == 0 && sh.ShareWith == t.Source && sh.Owner == t.Target:
+			delete(src.mounts, sh.Target)
+			continue // the target's own share with the source is deleted (fixture 415)
 		case t.Path == "/" && sh.Type == 0 && sh.ShareWith == t.Source:
 			// Incoming shares follow a whole-home transfer.
 			m := src.mounts[sh.Target]
