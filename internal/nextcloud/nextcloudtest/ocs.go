@@ -146,8 +146,11 @@ func (s *Server) serveOCS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if who.user != "" && !s.enabled(who.user) {
-		// Nextcloud refuses OCS calls as a disabled account, AppAPI's
-		// included (fixtures 314, 315); its DAV still answers (316–321).
+		// Nextcloud refuses OCS calls as a disabled account (fixtures 314,
+		// 315); its DAV still answers (316–321). For AppAPI's own endpoints
+		// (a notification sent as a disabled account) the same refusal is
+		// assumed: AppAPI's AppAPIService::validateExAppRequestToNC signs
+		// the user in through the same user session, no capture.
 		o.reply(ocsUnauthorised, "Current user is not logged in", nil)
 		return
 	}
