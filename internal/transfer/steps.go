@@ -185,7 +185,8 @@ func (r *run) filesWait(ctx context.Context, it *store.TransferItem) error {
 // into. Nextcloud names it in the target's language ("Transferred from X on
 // DATE", "Transféré de X à DATE", fixtures 381–382), so it is read back,
 // not guessed: a top-level folder that was not there when the transfer was
-// accepted (before) and, unless p is the whole home, holds p's name.
+// accepted (before), other than the folder of the contacts exports, and,
+// unless p is the whole home, holds p's name.
 func (r *run) landedIn(ctx context.Context, p string, before []string) (string, error) {
 	dst := r.s.nc.As(r.t.Target)
 	list, err := dst.ListFiles(ctx, "/", false)
@@ -194,7 +195,7 @@ func (r *run) landedIn(ctx context.Context, p string, before []string) (string, 
 	}
 	var fresh []nextcloud.FileInfo
 	for _, f := range list {
-		if f.IsDir && f.Own() && f.Path != "/" && !slices.Contains(before, f.Path) {
+		if f.IsDir && f.Own() && f.Path != "/" && !slices.Contains(before, f.Path) && f.Path != r.exportDir() {
 			fresh = append(fresh, f)
 		}
 	}
@@ -534,7 +535,7 @@ func verify(ctx context.Context, dst *nextcloud.Client, kind, coll string, objec
 // under "Contacts - <source's name>/", and checks its size: address books
 // have no trash bin, so this copy stays whatever happens next.
 func (r *run) saveExport(ctx context.Context, dst *nextcloud.Client, label string, export []byte) (string, error) {
-	dir := "/Contacts - " + fileSafe(r.src.Name)
+	dir := r.exportDir()
 	if err := dst.Mkdir(ctx, dir); err != nil {
 		return "", err
 	}
@@ -553,6 +554,10 @@ func (r *run) saveExport(ctx context.Context, dst *nextcloud.Client, label strin
 	}
 	return "", fmt.Errorf("%w: the saved export %s", errMismatch, p)
 }
+
+// exportDir is the folder of the target's files where the source's
+// address books are saved.
+func (r *run) exportDir() string { return "/Contacts - " + fileSafe(r.src.Name) }
 
 func fileSafe(s string) string {
 	s = strings.NewReplacer("/", "-", "\\", "-", "\x00", "").Replace(strings.TrimSpace(s))

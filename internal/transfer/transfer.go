@@ -308,8 +308,13 @@ func (s *Service) Run(ctx context.Context, id int64) error {
 	src, dst, err := s.people(ctx, t.Admin, t.Source, t.Target)
 	if err != nil {
 		if errors.Is(err, ErrUnknownAccount) || errors.Is(err, ErrTargetDisabled) || errors.Is(err, ErrSameAccount) {
-			s.st.SetTransferState(ctx, id, "failed", ErrorCode(err))
-			return nil
+			if t.SourceWasDisabled {
+				// Leave the source as the admin found it, if it still exists.
+				if err := s.nc.As(t.Admin).SetAccountEnabled(ctx, t.Source, false); err != nil && !errors.Is(err, nextcloud.ErrNotFound) {
+					return err
+				}
+			}
+			return s.st.SetTransferState(ctx, id, "failed", ErrorCode(err))
 		}
 		return err
 	}
@@ -318,7 +323,7 @@ func (s *Service) Run(ctx context.Context, id int64) error {
 	// collections, then the files' outcome; then the notifications, sent
 	// while the source can still receive one; then disabling it.
 	phases := []func(context.Context, *store.TransferItem) error{r.enable, r.filesStart, r.collection, r.filesWait, r.disable}
-	for i, phase := range phases {
+	for n, phase := range phases {
 		waiting := false
 		for i := range items {
 			it := &items[i]
@@ -343,7 +348,7 @@ func (s *Service) Run(ctx context.Context, id int64) error {
 		if waiting {
 			return errWaiting
 		}
-		if i == 3 {
+		if n == 3 { // after the files' outcome, before disabling
 			if err := r.notify(ctx, items); err != nil {
 				return err
 			}

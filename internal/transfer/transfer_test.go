@@ -216,6 +216,9 @@ func TestTransferEverything(t *testing.T) {
 		t.Fatalf("transfer state %s: %+v", tr.State, items)
 	}
 	l.checkMoved(t)
+	if rep, _ := l.svc.Report(ctx, id); !strings.HasPrefix(rep.Items[0].Folder, "Transferred from Alice Départ on 20") {
+		t.Errorf("files landed in %q", rep.Items[0].Folder)
+	}
 	export := 0
 	for _, card := range l.vcf {
 		export += len(card)
