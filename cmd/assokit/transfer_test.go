@@ -67,13 +67,13 @@ func TestTransferEndToEnd(t *testing.T) {
 }
 
 // runTransfer starts a transfer as camille and waits for its report.
-func runTransfer(t *testing.T, demo *devstack.Demo, source, target string, choice transfer.Choice) (transfer.Report, int64) {
+func runTransfer(t *testing.T, demo *devstack.Demo, source, target string, choice transfer.Choice) (transfer.Detail, int64) {
 	t.Helper()
 	var started struct{ ID int64 }
 	if st := sendAs(t, demo, "camille", "POST", "/api/admin/transfers", map[string]any{"source": source, "target": target, "choice": choice}, &started); st != http.StatusAccepted {
 		t.Fatalf("start: %d", st)
 	}
-	var report transfer.Report
+	var report transfer.Detail
 	deadline := time.Now().Add(60 * time.Second)
 	for report.Transfer.State != "done" && report.Transfer.State != "partial" && report.Transfer.State != "failed" {
 		if time.Now().After(deadline) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"path"
 	"strings"
@@ -181,6 +182,15 @@ func (c *Client) Collections(ctx context.Context, kind string) ([]Collection, er
 	if err != nil {
 		return nil, err
 	}
+	return c.collectionsOf(kind, resps), nil
+}
+
+// collectionsOf picks the calendars (kind Calendars) or address books of
+// the acting user among the responses of a PROPFIND of its home (fixtures
+// nextcloud-32 40, 50; nextcloud-32-transfer 208, 209; nextcloud-32-more
+// 346, 352).
+func (c *Client) collectionsOf(kind string, resps []davProps) []Collection {
+	home := c.home(kind)
 	var out []Collection
 	for _, r := range resps {
 		rt := string(r.Props["resourcetype"])
@@ -201,12 +211,33 @@ func (c *Client) Collections(ctx context.Context, kind string) ([]Collection, er
 			col.Description = r.text("addressbook-description")
 		}
 		col.Sharees = parseInvite(r.Props["invite"])
-		for _, comp := range strings.Split(string(r.Props["supported-calendar-component-set"]), "name=\"")[1:] {
-			col.Components = append(col.Components, comp[:strings.IndexByte(comp, '"')])
-		}
+		col.Components = parseComponents(r.Props["supported-calendar-component-set"])
 		out = append(out, col)
 	}
-	return out, nil
+	return out
+}
+
+// parseComponents reads the names of the <c:comp name="…"/> elements of a
+// supported-calendar-component-set property (VEVENT, VTODO…), as XML: an
+// answer cut short or malformed gives the names read before the fault.
+func parseComponents(inner []byte) []string {
+	var out []string
+	dec := xml.NewDecoder(io.MultiReader(strings.NewReader("<set>"), bytes.NewReader(inner), strings.NewReader("</set>")))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return out
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok || se.Name.Local != "comp" {
+			continue
+		}
+		for _, a := range se.Attr {
+			if a.Name.Local == "name" && a.Value != "" {
+				out = append(out, a.Value)
+			}
+		}
+	}
 }
 
 // parseInvite reads the sharees of an oc:invite property: users, groups
@@ -227,8 +258,8 @@ func parseInvite(inner []byte) []Sharee {
 	var out []Sharee
 	for _, u := range inv.Users {
 		principal, ok := strings.CutPrefix(u.Href, "principal:")
-		if !ok {
-			continue // an e-mail invitation: not a Nextcloud principal
+		if !ok || path.Base(principal) == "." || strings.HasSuffix(principal, "/") {
+			continue // an e-mail invitation, or a principal without an id
 		}
 		out = append(out, Sharee{Principal: principal, Name: u.CommonName, ReadWrite: u.Access.ReadWrite != nil})
 	}

@@ -29,25 +29,6 @@ func FuzzURLRoundTrip(f *testing.F) {
 	})
 }
 
-// FuzzParseDAV feeds arbitrary answers to the multistatus and invite
-// parsers: they may refuse, never panic.
-func FuzzParseDAV(f *testing.F) {
-	f.Add([]byte(`<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:response><d:href>/remote.php/dav/calendars/hugo/permanences/</d:href><d:propstat><d:prop><oc:invite><oc:user><d:href>principal:principals/groups/bureau</d:href><oc:common-name>bureau</oc:common-name><oc:access><oc:read-write/></oc:access></oc:user></oc:invite></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>`))
-	f.Add([]byte(`<d:multistatus xmlns:d="DAV:"><d:response><d:href>%zz</d:href></d:response></d:multistatus>`))
-	c, _ := New(Config{BaseURL: "http://127.0.0.1:8080"})
-	f.Fuzz(func(t *testing.T, raw []byte) {
-		resps, err := parseMultistatus(raw)
-		if err != nil {
-			return
-		}
-		for _, r := range resps {
-			c.hrefPath(r.Href)
-			parseInvite(r.Props["invite"])
-			r.text("mount-type")
-		}
-	})
-}
-
 // FuzzQuota reads arbitrary quota objects: a number, a string or nothing,
 // never a failed account read.
 func FuzzQuota(f *testing.F) {

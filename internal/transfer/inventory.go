@@ -16,18 +16,19 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"assokit/internal/errcode"
 	"assokit/internal/nextcloud"
 )
 
 // Errors the pages explain.
 var (
-	ErrSameAccount    = errors.New("transfer: source and target are the same account")
-	ErrUnknownAccount = errors.New("transfer: no such account")
-	ErrTargetDisabled = errors.New("transfer: the target account is disabled")
-	ErrSourceDisabled = errors.New("transfer: the source account is disabled and files were chosen without enabling it")
-	ErrBusy           = errors.New("transfer: the source is already leaving in another transfer, or the target is")
-	ErrNothing        = errors.New("transfer: nothing chosen to transfer")
-	ErrNotInInventory = errors.New("transfer: a chosen item is not among what the source holds")
+	ErrSameAccount    = errcode.New("transfer_same_account", "transfer: source and target are the same account")
+	ErrUnknownAccount = errcode.New("transfer_unknown_account", "transfer: no such account")
+	ErrTargetDisabled = errcode.New("transfer_target_disabled", "transfer: the target account is disabled")
+	ErrSourceDisabled = errcode.New("transfer_source_disabled", "transfer: the source account is disabled and files were chosen without enabling it")
+	ErrBusy           = errcode.New("transfer_busy", "transfer: the source already leaves in an active transfer, or an account of this one leaves or takes over in another")
+	ErrNothing        = errcode.New("transfer_nothing", "transfer: nothing chosen to transfer")
+	ErrNotInInventory = errcode.New("transfer_not_in_inventory", "transfer: a chosen item is not among what the source holds")
 )
 
 // Person names an account.
@@ -147,9 +148,9 @@ func (s *Service) Inventory(ctx context.Context, admin, source, target string) (
 		CalendarsGone: []CalendarInfo{}, AddressBooks: []CalendarInfo{}, BooksIn: []CalendarInfo{}}
 	as := s.nc.As(source)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return s.fileInventory(gctx, as, &inv) })
-	g.Go(func() error { return s.collectionInventory(gctx, as, nextcloud.Calendars, &inv) })
-	g.Go(func() error { return s.collectionInventory(gctx, as, nextcloud.AddressBooks, &inv) })
+	g.Go(recovering(func() error { return s.fileInventory(gctx, as, &inv) }))
+	g.Go(recovering(func() error { return s.collectionInventory(gctx, as, nextcloud.Calendars, &inv) }))
+	g.Go(recovering(func() error { return s.collectionInventory(gctx, as, nextcloud.AddressBooks, &inv) }))
 	if err := g.Wait(); err != nil {
 		return Inventory{}, fmt.Errorf("inventory of %s: %w", source, err)
 	}

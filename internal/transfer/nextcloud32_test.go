@@ -415,15 +415,13 @@ func TestWaitingGivesTheWorkerBack(t *testing.T) {
 	l.nc.StopCron()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	q := jobs.New(l.st, slog.New(slog.NewTextHandler(io.Discard, nil)), jobs.Options{Workers: 1, Poll: 5 * time.Millisecond})
-	q.Handle(JobKind, func(ctx context.Context, j store.Job) error { return l.svc.Job(ctx, j.Payload) })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	q := jobs.New(l.st, log, jobs.Options{Workers: 1, Poll: 5 * time.Millisecond})
+	svc := New(l.st, l.svc.nc, q, log, l.svc.opt) // its transfer job runs on q
 	ran := make(chan struct{}, 10)
 	q.Handle("other", func(context.Context, store.Job) error { ran <- struct{}{}; return nil })
-	id, err := l.svc.Start(ctx, "camille", "alice", "bob", Choice{AllFiles: true})
+	id, err := svc.Start(ctx, "camille", "alice", "bob", Choice{AllFiles: true})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := q.EnqueueJob(ctx, store.NewJob{Kind: JobKind, Key: "transfer", Payload: `{"id":` + itoa(id) + `}`, MaxAttempts: 3}); err != nil {
 		t.Fatal(err)
 	}
 	go q.Run(ctx)

@@ -16,9 +16,6 @@ import (
 	"assokit/internal/store"
 )
 
-// JobKind is the kind of the durable job that runs a transfer.
-const JobKind = "transfer.run"
-
 // Options tune a Service. Zero values take the defaults in brackets.
 type Options struct {
 	Poll        time.Duration // how often to look for the files app's notifications [30s]
@@ -28,18 +25,20 @@ type Options struct {
 
 // Service inventories and runs transfers.
 type Service struct {
-	st  *store.Store
-	nc  *nextcloud.Client
-	log *slog.Logger
-	opt Options
+	st    *store.Store
+	nc    *nextcloud.Client
+	queue *jobs.Queue
+	log   *slog.Logger
+	opt   Options
 
 	// afterStep, when set (tests), is called after each journaled step;
 	// an error stops the run there, as a crash would.
 	afterStep func(item store.TransferItem) error
 }
 
-// New returns a Service acting on Nextcloud through nc.
-func New(st *store.Store, nc *nextcloud.Client, log *slog.Logger, opt Options) *Service {
+// New returns a Service acting on Nextcloud through nc and registers its
+// job (JobRun) on q.
+func New(st *store.Store, nc *nextcloud.Client, q *jobs.Queue, log *slog.Logger, opt Options) *Service {
 	if opt.Poll <= 0 {
 		opt.Poll = 30 * time.Second
 	}
@@ -49,7 +48,9 @@ func New(st *store.Store, nc *nextcloud.Client, log *slog.Logger, opt Options) *
 	if opt.Concurrency <= 0 {
 		opt.Concurrency = 8
 	}
-	return &Service{st: st, nc: nc, log: log, opt: opt}
+	s := &Service{st: st, nc: nc, queue: q, log: log, opt: opt}
+	s.registerJobs()
+	return s
 }
 
 // Choice is what the admin chose to move.
@@ -85,9 +86,9 @@ type itemData struct {
 }
 
 // Start checks the choice against a fresh inventory, records the transfer
-// and its journal, and returns the transfer's id. The store refuses a
-// second active transfer of the same source, and a source of an active
-// transfer as a target (ErrBusy). The caller enqueues the job (JobKind).
+// and its journal, queues the job (JobRun) that runs it, and returns the
+// transfer's id. The store refuses a second active transfer of the same
+// source, and a source of an active transfer as a target (ErrBusy).
 func (s *Service) Start(ctx context.Context, admin, source, target string, ch Choice) (int64, error) {
 	inv, err := s.Inventory(ctx, admin, source, target)
 	if err != nil {
@@ -162,7 +163,10 @@ func (s *Service) Start(ctx context.Context, admin, source, target string, ch Ch
 	if errors.Is(err, store.ErrBusy) {
 		return 0, fmt.Errorf("%w: %w", ErrBusy, err)
 	}
-	return id, err
+	if err != nil {
+		return 0, err
+	}
+	return id, s.enqueue(ctx, id)
 }
 
 // tooBig reports whether size bytes exceed what target has free.
@@ -215,63 +219,14 @@ func freeURI(want string, taken map[string]bool) string {
 	return uri
 }
 
-// ItemView is one line of a transfer's report: the journal line and what
-// the page tells about it.
-type ItemView struct {
-	store.TransferItem
-	Folder   string `json:"folder,omitempty"`   // files: the folder they landed in, as Nextcloud named it
-	CopyName string `json:"copyName,omitempty"` // calendars, address books: the copy's name at the target
-}
-
-// Report is a transfer with its journal, for the progress view and the
-// report.
-type Report struct {
-	Transfer store.Transfer `json:"transfer"`
-	Items    []ItemView     `json:"items"`
-}
-
-// Report returns transfer id with its journal, or store.ErrNotFound.
-func (s *Service) Report(ctx context.Context, id int64) (Report, error) {
-	t, err := s.st.Transfer(ctx, id)
-	if err != nil {
-		return Report{}, err
+// recovering returns f with a panic turned into an error matching
+// jobs.ErrPanicked: for the goroutines of an errgroup, whose panics nothing
+// else would recover.
+func recovering(f func() error) func() error {
+	return func() (err error) {
+		defer jobs.Recover(&err)
+		return f()
 	}
-	items, err := s.st.TransferItems(ctx, id)
-	if err != nil {
-		return Report{}, err
-	}
-	out := Report{Transfer: t, Items: []ItemView{}}
-	for _, it := range items {
-		var d itemData
-		decode(it.Data, &d)
-		v := ItemView{TransferItem: it, Folder: d.Folder}
-		if it.Kind == "calendar" || it.Kind == "addressbook" {
-			v.CopyName = d.Name
-		}
-		out.Items = append(out.Items, v)
-	}
-	return out, nil
-}
-
-// JobPayload is the payload of a transfer job.
-type JobPayload struct {
-	ID int64 `json:"id"`
-}
-
-// Job runs the transfer named in a job's payload. While the files wait
-// for Nextcloud's background jobs, it gives its worker back: the job is
-// due again after the poll interval (jobs.Later), so that other jobs run
-// meanwhile, for hours if need be.
-func (s *Service) Job(ctx context.Context, payload string) error {
-	var p JobPayload
-	if err := json.Unmarshal([]byte(payload), &p); err != nil {
-		return jobs.Permanent(fmt.Errorf("transfer job payload: %w", err))
-	}
-	err := s.Run(ctx, p.ID)
-	if errors.Is(err, errWaiting) {
-		return jobs.Later(s.opt.Poll)
-	}
-	return err
 }
 
 // errStop ends a run early without failing the item: the afterStep hook
@@ -367,7 +322,8 @@ func permanent(err error) bool {
 		return ne.Permanent()
 	}
 	return errors.Is(err, errMismatch) || errors.Is(err, nextcloud.ErrSameUID) || errors.Is(err, nextcloud.ErrExists) ||
-		errors.Is(err, errFilesFailed) || errors.Is(err, errFilesNoSpace) || errors.Is(err, errFilesTimeout) || errors.Is(err, errSkipped)
+		errors.Is(err, errFilesFailed) || errors.Is(err, errFilesNoSpace) || errors.Is(err, errFilesTimeout) || errors.Is(err, errSkipped) ||
+		errors.Is(err, jobs.ErrPanicked)
 }
 
 // run is one execution of a transfer.
