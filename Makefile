@@ -5,7 +5,7 @@ DEV_BIN  := bin/assokit-dev
 NPM_DEPS := node_modules/.package-lock.json
 JS_OUT   := js/dist/assokit-main.js
 
-.PHONY: run test test-go test-browser lint build build-dev js bench register appstore clean
+.PHONY: run test test-go test-browser lint build build-dev js bench register appstore screenshots clean
 
 run: build-dev ## the embedded demo on http://127.0.0.1:8080
 	./$(DEV_BIN) dev
@@ -77,6 +77,10 @@ register: build
 	app="$(OCC) app_api:app:register assokit manual_install --json-info '$$json' --wait-finish"; \
 	printf '%s\n' "$$daemon" "$$app"; \
 	if [ "$(RUN)" = 1 ]; then eval "$$daemon" || true; eval "$$app"; fi
+
+# PNGs of every page and state, from the demo, into screenshots/ (README).
+screenshots: build-dev $(NPM_DEPS)
+	ASSOKIT_BIN=$(DEV_BIN) node js/screenshots.mjs
 
 # The app-store archive: the manifest, the translations Nextcloud installs
 # from its l10n/ (top-menu names, settings form), the icons and the licence.

@@ -57,15 +57,22 @@ func (h *Host) Account(ctx context.Context, uid string) (nextcloud.Account, erro
 	return acc, nil
 }
 
-// DisplayName is the name Nextcloud shows for account uid, read acting as
-// admin (who may read every account, disabled ones included); uid itself
-// when the account is gone or Nextcloud does not answer.
-func (h *Host) DisplayName(ctx context.Context, admin, uid string) string {
-	acc, err := h.nc.As(admin).Account(ctx, uid)
-	if err != nil || acc.DisplayName == "" {
-		return uid
+// DisplayNames maps every account's uid to the name Nextcloud shows for
+// it (the uid when it has none), read acting as admin, who may read every
+// account, disabled ones included: one paged listing.
+func (h *Host) DisplayNames(ctx context.Context, admin string) (map[string]string, error) {
+	accs, err := h.nc.As(admin).Accounts(ctx, 200)
+	if err != nil {
+		return nil, err
 	}
-	return acc.DisplayName
+	names := make(map[string]string, len(accs))
+	for _, a := range accs {
+		names[a.ID] = a.DisplayName
+		if a.DisplayName == "" {
+			names[a.ID] = a.ID
+		}
+	}
+	return names, nil
 }
 
 // IsAdmin reports whether groups hold Nextcloud's "admin" group.

@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"assokit/internal/appapi"
-	"assokit/internal/paheko"
 )
 
 // statusView is what AssoKit's home page shows: who you are, whether
@@ -39,7 +38,7 @@ type nextcloudView struct {
 }
 
 // pahekoStatus: whether the bridge is set up, what Paheko lets this member
-// do (paheko.RoleFor: "" for nothing), and for admins the last sync.
+// do (oidc.Access's role: "" for nothing), and for admins the last sync.
 type pahekoStatus struct {
 	Configured bool        `json:"configured"`
 	Role       string      `json:"role"`
@@ -76,7 +75,6 @@ func (s *Server) status(c echo.Context) error {
 	v := statusView{
 		Version: s.d.AppVersion,
 		User:    userView{ID: acc.ID, DisplayName: acc.DisplayName, IsAdmin: appapi.IsAdmin(acc.Groups), Language: acc.Language},
-		Paheko:  pahekoStatus{Role: paheko.RoleFor(acc.Groups)},
 	}
 	if ver, err := s.d.Host.Version(ctx); err != nil {
 		_, v.Nextcloud.Problem = classify(err)
@@ -86,11 +84,8 @@ func (s *Server) status(c echo.Context) error {
 			v.Association = a
 		}
 	}
-	st, err := s.d.Sync.Settings(ctx)
-	if err != nil {
-		return err
-	}
-	v.Paheko.Configured = st.URL != ""
+	access := s.d.OIDC.Access(ctx, acc.Groups)
+	v.Paheko.Configured, v.Paheko.Role = access.Configured, access.Role
 	if !v.User.IsAdmin {
 		return c.JSON(http.StatusOK, v)
 	}

@@ -10,8 +10,8 @@ import (
 )
 
 // The home page's status says what is true now, per feature, and only
-// what the person may use: the last sync and the last transfer (with
-// names, not uids) for admins alone.
+// what the person may use (the test wiring sets Paheko's address): the
+// last sync and the last transfer (with names, not uids) for admins alone.
 func TestStatusTellsTheTruth(t *testing.T) {
 	ts := newTestServer(t)
 	ctx := context.Background()
@@ -24,7 +24,7 @@ func TestStatusTellsTheTruth(t *testing.T) {
 		}
 		return v
 	}
-	if v := status("camille"); v.Paheko.Configured || v.Paheko.LastSync != nil || v.LastTransfer != nil || v.Paheko.Role != "admin" {
+	if v := status("camille"); !v.Paheko.Configured || v.Paheko.LastSync != nil || v.LastTransfer != nil || v.Paheko.Role != "admin" {
 		t.Fatalf("nothing happened yet: %+v", v)
 	}
 	run, err := ts.st.StartPahekoRun(ctx, "auto", "sync")

@@ -68,16 +68,22 @@ type namedTransfer struct {
 	TargetName string `json:"targetName"`
 }
 
-// namer returns a function giving the display name of a uid, read acting
-// as admin, each uid read once.
+// namer returns a function giving the display name of a uid, all names
+// read at its first use, acting as admin; the uid itself for an account
+// that is gone, or when Nextcloud does not answer.
 func (s *Server) namer(ctx context.Context, admin string) func(uid string) string {
-	seen := map[string]string{}
+	var names map[string]string
 	return func(uid string) string {
-		if name, ok := seen[uid]; ok {
+		if names == nil {
+			names, _ = s.d.Host.DisplayNames(ctx, admin)
+			if names == nil {
+				names = map[string]string{}
+			}
+		}
+		if name, ok := names[uid]; ok {
 			return name
 		}
-		seen[uid] = s.d.Host.DisplayName(ctx, admin, uid)
-		return seen[uid]
+		return uid
 	}
 }
 

@@ -90,7 +90,7 @@ export async function setChecked(page, mode, input, on) {
 		await tabTo(page, input)
 		await page.keyboard.press('Space')
 	} else {
-		const label = input.locator('xpath=ancestor::*[contains(@class, "checkbox-radio-switch")][1]')
+		const label = input.locator('xpath=ancestor::*[contains(@class, "checkbox-radio-switch")][1]').locator('.checkbox-radio-switch__content')
 		await label.scrollIntoViewIfNeeded()
 		await (mode === 'touch' ? label.tap() : label.click())
 	}

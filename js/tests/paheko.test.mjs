@@ -38,7 +38,10 @@ test('the admin checks Paheko, previews and runs the synchronisation', async () 
 	await page.getByText('Relier jeanne à la fiche existante', { exact: false }).waitFor()
 	await page.locator('[data-sync-now]').click()
 	await page.locator('[data-runs] li[data-state="done"]').first().waitFor({ timeout: 20000 })
-	await page.locator('[data-audit]').getByText('Créer une fiche de membre pour zoe').waitFor()
+	// The audit log names people and says the fields in words.
+	const created = page.locator('[data-audit] tr', { hasText: 'Créer une fiche de membre pour Zoé David' })
+	await created.first().waitFor()
+	assert.match(await created.first().innerText(), /nom : Zoé David/)
 	// Back home, the last synchronisation is told.
 	await page.goto(baseURL + '/index.php/apps/app_api/embedded/assokit/assokit')
 	await page.locator('[data-feature="paheko"] [data-status]').getByText(/^Dernière synchronisation réussie le /).waitFor({ timeout: 15000 })

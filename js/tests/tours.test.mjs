@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { signIn, startDemo, stopDemo } from './demo.mjs'
-import { act, checkA11y, inView, open, tabTo } from './harness.mjs'
+import { act, checkA11y, inView, open, setChecked, tabTo } from './harness.mjs'
 
 let env
 
@@ -133,7 +133,7 @@ test('a step whose element is missing is shown centred, and progress survives a 
 	assert.equal(await page.locator('[data-tour-card="contacts"] [data-tour-state]').innerText(), 'Terminée')
 	assert.equal(await page.locator('[data-tour-card="contacts"] [data-tour-start]').innerText(), 'Revoir')
 	// The choice not to be offered tours is kept too.
-	await page.locator('input[data-tour-no-offer]').check({ force: true })
+	await setChecked(page, 'mouse', page.locator('input[data-tour-no-offer]'), true)
 	await page.waitForTimeout(300) // the choice is saved in the background
 	await page.reload()
 	await page.locator('[data-tour-card="contacts"]').waitFor({ timeout: 15000 })
@@ -155,10 +155,13 @@ test('the admin checks the tours and writes the association\'s tour', async () =
 	await page.locator('[data-tours-check]').click()
 	await page.locator('[data-check-missing], [data-check-ok]').first().waitFor({ timeout: 60000 })
 	const missing = await page.locator('[data-missing]').evaluateAll((els) => els.map((e) => e.dataset.missing))
+	// Named for people: the tour, the step and the page, no selector.
+	assert.equal(await page.locator('[data-missing]').first().innerText(), 'Contacts, étape 5 « Équipes », sur la page Contacts')
 	assert.deepEqual(missing, ['contacts/teams'])
 
-	await page.locator('input[data-tour-switch="deck"]').uncheck({ force: true })
-	await page.locator('input[data-custom-enabled]').check({ force: true })
+	// By click on the visible switches, as an admin does.
+	await setChecked(page, 'mouse', page.locator('input[data-tour-switch="deck"]'), false)
+	await setChecked(page, 'mouse', page.locator('input[data-custom-enabled]'), true)
 	await page.locator('input[data-custom-title]').fill('Bienvenue aux Jardins Partagés')
 	await page.locator('input[data-custom-page]').fill('/index.php/apps/files/')
 	await page.locator('[data-custom-add]').click()
