@@ -20,8 +20,10 @@ type CheckItem struct {
 type Setup struct {
 	Items      []CheckItem    `json:"items"`
 	Categories map[string]int `json:"categories"` // role → category id, for the snippet
-	MatchUID   bool           `json:"matchUid"`
-	Error      string         `json:"error,omitempty"` // why Paheko could not be checked
+	// MemberCategory is the category of the members AssoKit creates (0: not found).
+	MemberCategory int    `json:"memberCategory"`
+	MatchUID       bool   `json:"matchUid"`
+	Error          string `json:"error,omitempty"` // why Paheko could not be checked
 }
 
 // Check verifies, through the API and without changing anything, what the
@@ -73,6 +75,8 @@ func (s *Service) Check(ctx context.Context) Setup {
 				item.Status = "ok"
 				if rc.Role != "" {
 					out.Categories[rc.Role] = c.ID
+				} else {
+					out.MemberCategory = c.ID
 				}
 			}
 		}
@@ -80,6 +84,9 @@ func (s *Service) Check(ctx context.Context) Setup {
 	}
 
 	st, _ := s.Settings(ctx)
+	if st.Category != 0 {
+		out.MemberCategory = st.Category
+	}
 	admin := CheckItem{Code: "acting_admin", Status: "ok"}
 	if _, err := s.gatherAccounts(ctx, st); errors.Is(err, ErrNoAdmin) {
 		admin.Status = "wrong"

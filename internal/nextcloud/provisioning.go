@@ -19,6 +19,9 @@ type Account struct {
 	Enabled     bool     `json:"enabled"`
 	Language    string   `json:"language"`
 	LastLogin   int64    `json:"lastLogin"` // milliseconds since the epoch, 0 if never
+	// FirstLogin is the account's first sign-in, seconds since the epoch, 0
+	// if never (firstLoginTimestamp, NC 31+: fixtures/nextcloud-32-transfer 608).
+	FirstLogin int64 `json:"firstLoginTimestamp"`
 }
 
 // UnmarshalJSON accepts Nextcloud's quirks: email may be null.
@@ -31,12 +34,14 @@ func (a *Account) UnmarshalJSON(b []byte) error {
 		Enabled     *bool    `json:"enabled"`
 		Language    string   `json:"language"`
 		LastLogin   int64    `json:"lastLogin"`
+		FirstLogin  int64    `json:"firstLoginTimestamp"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
 	*a = Account{ID: raw.ID, DisplayName: raw.DisplayName, Groups: raw.Groups,
-		Enabled: raw.Enabled == nil || *raw.Enabled, Language: raw.Language, LastLogin: raw.LastLogin}
+		Enabled: raw.Enabled == nil || *raw.Enabled, Language: raw.Language, LastLogin: raw.LastLogin,
+		FirstLogin: raw.FirstLogin}
 	if raw.Email != nil {
 		a.Email = *raw.Email
 	}

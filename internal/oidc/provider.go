@@ -124,7 +124,7 @@ func (p *Provider) Discovery(ctx context.Context) (map[string]any, error) {
 		"scopes_supported":                      []string{"openid", "email", "profile"},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_post"},
 		"code_challenge_methods_supported":      []string{"S256"},
-		"claims_supported":                      []string{"sub", "email", "name", "preferred_username", "paheko_role"},
+		"claims_supported":                      []string{"sub", "email", "name", "preferred_username", "paheko_role", "paheko_member"},
 	}, nil
 }
 
@@ -154,6 +154,11 @@ func (p *Provider) Authorize(ctx context.Context, uid string, q url.Values) (str
 	}
 	if !acc.Enabled || paheko.RoleFor(acc.Groups) == "" {
 		return "", ErrNoRole
+	}
+	if _, err := p.store.PahekoLinkOf(ctx, uid); errors.Is(err, store.ErrNotFound) {
+		return "", ErrNotLinked
+	} else if err != nil {
+		return "", err
 	}
 	// Sign-ons are rare: this is the moment to drop long-expired codes and tokens.
 	if err := p.store.PurgeOIDC(ctx); err != nil {
@@ -243,7 +248,11 @@ func (p *Provider) Token(ctx context.Context, form url.Values) (TokenResponse, e
 }
 
 // UserInfo returns the claims of the account an access token was issued
-// to, with paheko_role computed from its groups now.
+// to, with paheko_role computed from its groups now and paheko_member, the
+// id of the member AssoKit linked to the account (absent when none): the
+// sign-on snippet opens that member only, and only if its nextcloud_uid is
+// still sub, so that neither a reused uid nor a member Paheko would not let
+// AssoKit clear is ever opened for someone else.
 func (p *Provider) UserInfo(ctx context.Context, token string) (map[string]any, error) {
 	uid, exp, err := p.store.OIDCToken(ctx, hash(token))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !p.now().Before(exp)) {
@@ -265,6 +274,13 @@ func (p *Provider) UserInfo(ctx context.Context, token string) (map[string]any, 
 	}
 	if role := paheko.RoleFor(acc.Groups); role != "" {
 		info["paheko_role"] = role
+	}
+	link, err := p.store.PahekoLinkOf(ctx, uid)
+	switch {
+	case err == nil:
+		info["paheko_member"] = link.MemberID
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
 	}
 	return info, nil
 }

@@ -294,8 +294,7 @@ func (c *Client) Members(ctx context.Context, withUID bool, pageSize int) ([]Mem
 			rows = rows[:pageSize]
 		}
 		for _, r := range rows {
-			m := Member{ID: toInt(r["id"]), Number: toInt(r["numero"]), Name: toString(r["nom"]),
-				Email: toString(r["email"]), UID: toString(r["nextcloud_uid"]), CategoryID: toInt(r["id_category"])}
+			m := rowMember(r)
 			out = append(out, m)
 			last = m.ID
 		}
@@ -325,6 +324,36 @@ func toString(v any) string {
 		return x
 	}
 	return fmt.Sprint(v)
+}
+
+// FindMember looks a member up by its nextcloud_uid (when uid is not empty)
+// or else by its e-mail, skipping the ids in exclude. It returns a zero
+// Member when none is found.
+func (c *Client) FindMember(ctx context.Context, uid, email string, exclude map[int]bool) (Member, error) {
+	where := "nextcloud_uid = " + quote(uid)
+	cols := "id, numero, nom, email, id_category, nextcloud_uid"
+	if uid == "" {
+		where, cols = "email = "+quote(email)+" COLLATE NOCASE", "id, numero, nom, email, id_category"
+	}
+	rows, err := c.Query(ctx, "SELECT "+cols+" FROM users WHERE "+where+" ORDER BY id")
+	if err != nil {
+		return Member{}, err
+	}
+	for _, r := range rows {
+		m := rowMember(r)
+		if !exclude[m.ID] {
+			return m, nil
+		}
+	}
+	return Member{}, nil
+}
+
+// quote makes s an SQL string literal (/api/sql takes no parameters).
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func rowMember(r map[string]any) Member {
+	return Member{ID: toInt(r["id"]), Number: toInt(r["numero"]), Name: toString(r["nom"]),
+		Email: toString(r["email"]), UID: toString(r["nextcloud_uid"]), CategoryID: toInt(r["id_category"])}
 }
 
 // memberRecord is the JSON of GET /api/user/{id}.

@@ -39,6 +39,7 @@ var errorTable = []struct {
 	{membersync.ErrInvalidSettings, http.StatusBadRequest, "invalid_settings"},
 	{membersync.ErrNotConfigured, http.StatusConflict, "paheko_not_configured"},
 	{membersync.ErrNoAdmin, http.StatusConflict, "paheko_no_admin"},
+	{membersync.ErrNoProposal, http.StatusConflict, "paheko_proposal_gone"},
 	{paheko.ErrUnreachable, http.StatusBadGateway, "paheko_unreachable"},
 	{paheko.ErrUnauthorized, http.StatusBadGateway, "paheko_refused"},
 	{paheko.ErrRights, http.StatusBadGateway, "paheko_key_read_only"},

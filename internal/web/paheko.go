@@ -98,7 +98,29 @@ func (s *Server) pahekoCheck(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"setup": setup, "snippet": paheko.Snippet(paheko.SnippetParams{
-		ClientURL: iss, ClientID: cl.ID, ClientSecret: cl.Secret, Categories: setup.Categories, MatchUID: setup.MatchUID})})
+		ClientURL: iss, ClientID: cl.ID, ClientSecret: cl.Secret, Categories: setup.Categories,
+		MemberCategory: setup.MemberCategory, MatchUID: setup.MatchUID})})
+}
+
+// proposalAnswer is an admin's answer to a proposal of the preview.
+type proposalAnswer struct {
+	UID      string `json:"uid"`
+	MemberID int    `json:"memberId"`
+	Confirm  bool   `json:"confirm"`
+}
+
+// pahekoAnswer confirms or refuses the proposal to link an account to an
+// existing member, and answers what was done at once.
+func (s *Server) pahekoAnswer(c echo.Context) error {
+	var in proposalAnswer
+	if err := readJSON(c, &in); err != nil || in.UID == "" || in.MemberID <= 0 {
+		return errBadInput
+	}
+	rep, err := s.d.Sync.Answer(c.Request().Context(), in.UID, in.MemberID, in.Confirm, currentUser(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, rep)
 }
 
 func (s *Server) pahekoPreview(c echo.Context) error {
