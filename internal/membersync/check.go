@@ -30,7 +30,7 @@ type Setup struct {
 // bridge needs from Paheko: the connection and key, a key allowed to write,
 // the nextcloud_uid field, and the categories of each role with their rights.
 func (s *Service) Check(ctx context.Context) Setup {
-	out := Setup{Categories: map[string]int{}}
+	out := Setup{Items: []CheckItem{}, Categories: map[string]int{}}
 	pc, _, err := s.Client(ctx)
 	if err != nil {
 		out.Error = ErrorCode(err)

@@ -269,7 +269,7 @@ func (s *Store) PahekoRuns(ctx context.Context, limit int) ([]PahekoRun, error) 
 		return nil, fmt.Errorf("store: list runs: %w", err)
 	}
 	defer rows.Close()
-	var out []PahekoRun
+	out := []PahekoRun{}
 	for rows.Next() {
 		var r PahekoRun
 		var started, finished int64
@@ -316,7 +316,7 @@ func (s *Store) Audit(ctx context.Context, limit int) ([]AuditEntry, error) {
 		return nil, fmt.Errorf("store: read audit: %w", err)
 	}
 	defer rows.Close()
-	var out []AuditEntry
+	out := []AuditEntry{}
 	for rows.Next() {
 		var e AuditEntry
 		var at int64
