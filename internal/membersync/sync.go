@@ -402,7 +402,7 @@ func failureCode(err error) string {
 	case errors.Is(err, paheko.ErrProtected):
 		return NoticeProtected
 	case errors.Is(err, paheko.ErrDuplicate):
-		return NoticeHomonym
+		return "duplicate_refused" // a homonym appeared since the plan: the next plan decides
 	case errors.Is(err, paheko.ErrCategory):
 		return "category_refused"
 	}

@@ -305,7 +305,8 @@ func TestProposalsConfirmedAndRefused(t *testing.T) {
 }
 
 // Two new accounts with one name in one run: both get a member, the second
-// forced (capture 58), none reported as "n°0".
+// forced (capture 58), none reported as a failure. Two more with the name
+// of a member no account has: proposals, nothing created.
 func TestHomonymsInOneRun(t *testing.T) {
 	b := newBridge(t, 0)
 	ctx := context.Background()
@@ -317,6 +318,13 @@ func TestHomonymsInOneRun(t *testing.T) {
 	}
 	if n := len(b.linkedMembers()); n != 4 {
 		t.Errorf("%d members, want 4", n)
+	}
+	b.pk.AddMember(pahekotest.Member{Fields: map[string]any{"nom": "Marie Curie"}})
+	b.nc.AddUser(nextcloudtest.User{ID: "mc1", DisplayName: "Marie Curie", Email: "mc1@asso.example", Enabled: true})
+	b.nc.AddUser(nextcloudtest.User{ID: "mc2", DisplayName: "Marie Curie", Email: "mc2@asso.example", Enabled: true})
+	rep, err = b.svc.Run(ctx, "poll", "")
+	if err != nil || rep.Created != 0 || rep.Failed != 0 || rep.Proposals != 2 {
+		t.Fatalf("run %+v, %v", rep, err)
 	}
 }
 
