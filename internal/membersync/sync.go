@@ -100,20 +100,32 @@ type SettingsInput struct {
 // ErrInvalidSettings wraps a setting an admin must correct.
 var ErrInvalidSettings = errors.New("membersync: invalid settings")
 
-// SaveSettings stores in and makes admin the account whose rights read the
-// accounts from now on.
+// SaveSettings checks and normalises in (ValidateSettings; a category
+// other than 0 is checked against Paheko with these credentials), stores it
+// and makes admin the account whose rights read the accounts from now on.
 func (s *Service) SaveSettings(ctx context.Context, in SettingsInput, admin string) error {
-	in.URL = strings.TrimSpace(in.URL)
-	if _, err := paheko.New(paheko.Config{URL: in.URL, Key: "k", Secret: "s"}); err != nil {
-		return fmt.Errorf("%w: url", ErrInvalidSettings)
+	in, err := ValidateSettings(in)
+	if err != nil {
+		return err
 	}
-	if in.IntervalSeconds == 0 {
-		in.IntervalSeconds = int(DefaultInterval / time.Second)
+	if in.Category != 0 {
+		secret := in.Secret
+		if secret == "" {
+			cur, err := s.Settings(ctx)
+			if err != nil {
+				return err
+			}
+			secret = cur.secret
+		}
+		pc, err := paheko.New(paheko.Config{URL: in.URL, Key: in.Key, Secret: secret, HTTPClient: s.http})
+		if err != nil {
+			return ErrBadCategory
+		}
+		if err := CheckCategory(ctx, pc, in.Category); err != nil {
+			return err
+		}
 	}
-	if in.IntervalSeconds < 10 || in.IntervalSeconds > 86400 {
-		return fmt.Errorf("%w: interval", ErrInvalidSettings)
-	}
-	values := map[string]string{keyURL: in.URL, keyKey: strings.TrimSpace(in.Key), keyAdmin: admin,
+	values := map[string]string{keyURL: in.URL, keyKey: in.Key, keyAdmin: admin,
 		keyInterval: strconv.Itoa(in.IntervalSeconds), keyCategory: strconv.Itoa(in.Category)}
 	if in.Secret != "" {
 		values[keySecret] = in.Secret
@@ -219,6 +231,9 @@ func (s *Service) gatherAccounts(ctx context.Context, st Settings) ([]Account, e
 		return nil, ErrNoAdmin
 	}
 	accounts, err := s.nc.As(st.Admin).Accounts(ctx, 500)
+	if errors.Is(err, nextcloud.ErrForbidden) {
+		return nil, fmt.Errorf("%w: %w", ErrNoAdmin, err) // Nextcloud lists accounts to admins only
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,10 +24,11 @@ import (
 
 // bridge is a sync service between a fake Nextcloud and a fake Paheko.
 type bridge struct {
-	svc *membersync.Service
-	nc  *nextcloudtest.Server
-	pk  *pahekotest.Server
-	st  *store.Store
+	svc         *membersync.Service
+	nc          *nextcloudtest.Server
+	pk          *pahekotest.Server
+	st          *store.Store
+	key, secret string
 }
 
 func newBridge(t testing.TB, accounts int) *bridge {
@@ -55,7 +59,7 @@ func newBridge(t testing.TB, accounts int) *bridge {
 	if err := svc.SaveSettings(ctx, membersync.SettingsInput{URL: pk.URL(), Key: b.Key, Secret: b.Secret}, "camille"); err != nil {
 		t.Fatal(err)
 	}
-	return &bridge{svc: svc, nc: nc, pk: pk, st: st}
+	return &bridge{svc: svc, nc: nc, pk: pk, st: st, key: b.Key, secret: b.Secret}
 }
 
 // linkedMembers counts members carrying each nextcloud_uid.
@@ -381,9 +385,12 @@ func TestCheckPreparedPaheko(t *testing.T) {
 		t.Fatalf("setup %+v", setup)
 	}
 	for _, it := range setup.Items {
-		if it.Status != "ok" {
+		if it.Status != "ok" && it.Status != "info" {
 			t.Errorf("%s %s: %s", it.Code, it.Category, it.Status)
 		}
+	}
+	if setup.Problem != "" {
+		t.Errorf("problem %q on a prepared Paheko", setup.Problem)
 	}
 	snippet := paheko.Snippet(paheko.SnippetParams{ClientURL: "https://nc.example/oidc", ClientID: "paheko", ClientSecret: "s3cret",
 		Categories: setup.Categories, MatchUID: true})
@@ -415,4 +422,92 @@ func TestCheckReadKeyAndMissingParts(t *testing.T) {
 	if e := b.svc.Check(ctx).Error; e != "paheko_refused" {
 		t.Errorf("wrong secret: %q", e)
 	}
+}
+
+// Each outcome of the check names its problem with a code the page
+// translates (js/src/l10n.js), and the admin by name when it is them.
+func TestCheckOutcomes(t *testing.T) {
+	l10n, err := os.ReadFile("../../js/src/l10n.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	notPaheko := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, "<html><body>Not found</body></html>")
+	}))
+	defer notPaheko.Close()
+	aPage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "<!DOCTYPE html><title>Mon site</title>")
+	}))
+	defer aPage.Close()
+	for _, tc := range []struct {
+		name    string
+		prepare func(b *bridge) membersync.SettingsInput
+		problem string
+	}{
+		{"ready", func(b *bridge) membersync.SettingsInput { return b.settings() }, ""},
+		{"an address that is not a Paheko (404 page)", func(b *bridge) membersync.SettingsInput {
+			in := b.settings()
+			in.URL = notPaheko.URL
+			return in
+		}, "paheko_not_paheko"},
+		{"an address that is not a Paheko (a web page)", func(b *bridge) membersync.SettingsInput {
+			in := b.settings()
+			in.URL = aPage.URL
+			return in
+		}, "paheko_not_paheko"},
+		{"nothing answers", func(b *bridge) membersync.SettingsInput {
+			in := b.settings()
+			in.URL = "http://127.0.0.1:1"
+			return in
+		}, "paheko_unreachable"},
+		{"wrong secret", func(b *bridge) membersync.SettingsInput {
+			in := b.settings()
+			in.Secret = "wrong"
+			return in
+		}, "paheko_refused"},
+		{"read-only key", func(b *bridge) membersync.SettingsInput {
+			b.pk.AddKey("reader", "reader-secret-1", pahekotest.LevelRead)
+			in := b.settings()
+			in.Key, in.Secret = "reader", "reader-secret-1"
+			return in
+		}, membersync.ProblemKeyReadOnly},
+		{"a role category missing", func(b *bridge) membersync.SettingsInput {
+			b.pk.AddCategory(pahekotest.Category{ID: 40, Name: "Autre"})
+			b.pk.RenameCategory(11, "Compta")
+			return b.settings()
+		}, membersync.ProblemCategories},
+		{"the admin is no longer one", func(b *bridge) membersync.SettingsInput {
+			b.nc.AddUser(nextcloudtest.User{ID: "camille", DisplayName: "Camille Martin", Email: "camille@asso.example", Enabled: true})
+			return b.settings()
+		}, membersync.ProblemNoAdmin},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBridge(t, 0)
+			ctx := context.Background()
+			if err := b.svc.SaveSettings(ctx, tc.prepare(b), "camille"); err != nil {
+				t.Fatal(err)
+			}
+			setup := b.svc.Check(ctx)
+			if setup.Problem != tc.problem {
+				t.Fatalf("problem %q, want %q (%+v)", setup.Problem, tc.problem, setup)
+			}
+			if tc.problem != "" && !strings.Contains(string(l10n), "\t\t"+tc.problem+":") {
+				t.Errorf("the page has no text for %q", tc.problem)
+			}
+			if tc.problem == membersync.ProblemNoAdmin {
+				for _, it := range setup.Items {
+					if it.Code == "acting_admin" && it.Name != "Camille Martin" {
+						t.Errorf("the admin is not named: %+v", it)
+					}
+				}
+			}
+		})
+	}
+}
+
+// settings are the bridge's working settings.
+func (b *bridge) settings() membersync.SettingsInput {
+	return membersync.SettingsInput{URL: b.pk.URL(), Key: b.key, Secret: b.secret}
 }

@@ -169,6 +169,10 @@ func responseError(method, path string, status int, raw []byte) *Error {
 	switch {
 	case status >= 500 || status == http.StatusTooManyRequests:
 		e.kind = ErrUnreachable
+	case body.Error == "":
+		// Paheko answers {"error": "…"} for every 4xx it makes (captures
+		// 00, 02, 05…): anything else is another server at this address.
+		e.kind = ErrNotPaheko
 	case status == http.StatusUnauthorized:
 		e.kind = ErrUnauthorized
 	case status == http.StatusForbidden:
@@ -186,10 +190,8 @@ func responseError(method, path string, status int, raw []byte) *Error {
 		e.kind = ErrNotFound
 	case status == http.StatusConflict:
 		e.kind = ErrDuplicate
-	case body.Error != "":
-		e.kind = ErrInvalid
 	default:
-		e.kind = ErrNotPaheko
+		e.kind = ErrInvalid
 	}
 	return e
 }

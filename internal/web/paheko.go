@@ -45,6 +45,7 @@ func (s *Server) pahekoPage(c echo.Context) error {
 // sign-on registration to copy into Paheko, and the sync state.
 type pahekoAdminView struct {
 	Settings        membersync.Settings `json:"settings"`
+	AdminName       string              `json:"adminName"` // who AssoKit reads the accounts as
 	IntervalSeconds int                 `json:"intervalSeconds"`
 	Issuer          string              `json:"issuer"`
 	ClientID        string              `json:"clientId"`
@@ -62,7 +63,13 @@ func (s *Server) pahekoAdmin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, pahekoAdminView{Settings: st, IntervalSeconds: int(st.Interval.Seconds()),
+	adminName := st.Admin
+	if st.Admin != "" {
+		if acc, err := s.account(ctx, st.Admin); err == nil && acc.DisplayName != "" {
+			adminName = acc.DisplayName
+		}
+	}
+	return c.JSON(http.StatusOK, pahekoAdminView{Settings: st, AdminName: adminName, IntervalSeconds: int(st.Interval.Seconds()),
 		Issuer: iss, ClientID: cl.ID, ClientSecret: cl.Secret, RedirectURI: cl.RedirectURI})
 }
 

@@ -17,7 +17,7 @@ export function language() {
  * @param {object} vars values for {placeholders}
  */
 export function t(text, vars = {}) {
-	const translated = catalogs[language()][text] ?? text
+	const translated = catalogs[language()][text] ?? text ?? ''
 	return translated.replace(/{(\w+)}/g, (m, k) => (k in vars ? String(vars[k]) : m))
 }
 
@@ -36,8 +36,12 @@ export function n(singular, plural, count, vars = {}) {
 	return text.replace(/{(\w+)}/g, (m, k) => (k in vars ? String(vars[k]) : m))
 }
 
-/** The text shown for a stable error code answered by AssoKit's API. */
-export function errorText(code) {
+/**
+ * The text shown for a stable error code answered by AssoKit's API.
+ * @param {string} code the code
+ * @param {object} vars values for the text's {placeholders} (name: the admin's name for paheko_no_admin)
+ */
+export function errorText(code, vars = {}) {
 	const texts = {
 		nextcloud_unreachable: 'Nextcloud does not answer AssoKit at the moment. Try again in a few minutes; if it lasts, tell your administrator.',
 		nextcloud_refused: 'Nextcloud refuses AssoKit\'s credentials. An administrator should register AssoKit again.',
@@ -46,9 +50,18 @@ export function errorText(code) {
 		unauthenticated: 'You are not signed in to Nextcloud any more. Reload the page to sign in again.',
 		network: 'AssoKit cannot be reached. Check your connection and reload the page.',
 		invalid_settings: 'Check the address of Paheko (it starts with https://) and the interval (at least 10 seconds).',
+		paheko_url_invalid: 'This is not a web address. Copy the address of your Paheko from your browser: it starts with https://.',
+		paheko_key_invalid: 'The identifier of the API key is made of lowercase letters, digits and _, as Paheko shows it (Configuration › Advanced features › API).',
+		sync_interval_invalid: 'The interval must be between 10 seconds and one day.',
+		paheko_category_invalid: 'This category does not exist in Paheko, or it gives administrator rights (Paheko does not let AssoKit create such members). Choose a category without administrator rights.',
+		paheko_categories_missing: 'Paheko is missing categories for the roles, or their rights are not the expected ones: see the list below.',
+		paheko_field_missing: 'Paheko has no “nextcloud_uid” field: members are synchronised, but sign-on stays off until the field exists (see the list below).',
+		paheko_proposal_gone: 'This proposal no longer applies (the account or the record changed). Look at the preview again.',
 		bad_request: 'Something in the form is not right. Check it and try again.',
 		paheko_not_configured: 'Enter the address of Paheko and its API key first.',
-		paheko_no_admin: 'The administrator who saved these settings is no longer an administrator. Save the settings again.',
+		paheko_no_admin: vars.name
+			? '{name} is no longer an administrator of this Nextcloud, and AssoKit reads the accounts with these rights: save the settings again so that AssoKit uses yours.'
+			: 'The administrator who saved these settings is no longer an administrator. Save the settings again.',
 		paheko_unreachable: 'Paheko does not answer. Check its address; AssoKit will try again by itself.',
 		paheko_refused: 'Paheko refuses this API key. Check the identifier and the password of the key.',
 		paheko_key_read_only: 'This API key may only read. Create a key with the “write” level in Paheko.',
@@ -74,5 +87,5 @@ export function errorText(code) {
 		tour_unknown: 'This tour does not exist any more. Reload the page.',
 		tour_invalid: 'The association\'s tour needs a title and 1 to 8 steps, each with a title and a text; the page, if any, must be a page of this Nextcloud (starting with /).',
 	}
-	return t(texts[code] ?? 'Something went wrong. Reload the page; if it happens again, tell your administrator.')
+	return t(texts[code] ?? 'Something went wrong. Reload the page; if it happens again, tell your administrator.', vars)
 }

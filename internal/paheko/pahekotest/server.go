@@ -161,6 +161,14 @@ func (s *Server) AddCategory(c Category) error {
 	return nil
 }
 
+// RenameCategory renames a category, as an admin does in the UI.
+func (s *Server) RenameCategory(id int, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err := s.db.Exec(`UPDATE users_categories SET name = ? WHERE id = ?`, name, id)
+	return err
+}
+
 // AddField adds a text field to the member record, as an admin does in
 // "Fiche des membres" (AssoKit's link field is "nextcloud_uid").
 func (s *Server) AddField(key, label string) error {
