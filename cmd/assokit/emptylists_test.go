@@ -89,6 +89,7 @@ func TestEmptyIsAList(t *testing.T) {
 		}
 		req, _ := http.NewRequest(method, nc.URL()+"/index.php/apps/app_api/proxy/assokit"+path, body)
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Sec-Fetch-Site", "same-origin") // as the pages' requests
 		req.SetBasicAuth("camille", "pw")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -2,15 +2,15 @@ package membersync
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
+	"assokit/internal/errcode"
 	"assokit/internal/store"
 )
 
 // ErrNoProposal is returned when the proposal an admin answers is no longer
 // made (the page was out of date, or the account or member changed).
-var ErrNoProposal = errors.New("membersync: this proposal is no longer made")
+var ErrNoProposal = errcode.New("paheko_proposal_gone", "membersync: this proposal is no longer made")
 
 // Answer records an admin's answer to the proposal to link account uid to
 // member memberID, audits it, and carries out at once what follows for that

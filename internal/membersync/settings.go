@@ -2,23 +2,31 @@ package membersync
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
 	"time"
 
+	"assokit/internal/errcode"
 	"assokit/internal/paheko"
 )
 
-// Settings an admin (or the host, at deploy time) must correct; each
-// wraps ErrInvalidSettings.
+// Settings an admin (or the host, at deploy time) must correct, each with
+// its code; each also matches ErrInvalidSettings (errors.Is).
 var (
-	ErrBadURL      = fmt.Errorf("%w: the address of Paheko", ErrInvalidSettings)
-	ErrBadKey      = fmt.Errorf("%w: the API key", ErrInvalidSettings)
-	ErrBadInterval = fmt.Errorf("%w: the interval", ErrInvalidSettings)
-	ErrBadCategory = fmt.Errorf("%w: the category of new members", ErrInvalidSettings)
+	ErrBadURL      = invalid("paheko_url_invalid", "membersync: invalid settings: the address of Paheko")
+	ErrBadKey      = invalid("paheko_key_invalid", "membersync: invalid settings: the API key")
+	ErrBadInterval = invalid("sync_interval_invalid", "membersync: invalid settings: the interval")
+	ErrBadCategory = invalid("paheko_category_invalid", "membersync: invalid settings: the category of new members")
 )
+
+// invalidSetting is a coded settings error that is also ErrInvalidSettings.
+type invalidSetting struct{ coded *errcode.Error }
+
+func (e invalidSetting) Error() string        { return e.coded.Error() }
+func (e invalidSetting) Is(target error) bool { return target == ErrInvalidSettings || target == e.coded }
+
+func invalid(code, text string) error { return invalidSetting{errcode.New(code, text)} }
 
 // apiKey is the form of a Paheko API key's identifier (API_Credentials.php: ^[a-z0-9_]+$).
 var apiKey = regexp.MustCompile(`^[a-z0-9_]+$`)

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"assokit/internal/errcode"
 	"assokit/internal/jobs"
 	"assokit/internal/nextcloud"
 	"assokit/internal/paheko"
@@ -22,8 +23,8 @@ import (
 
 // Errors that stop a run, shown to admins as stable codes.
 var (
-	ErrNotConfigured = errors.New("membersync: Paheko is not configured")
-	ErrNoAdmin       = errors.New("membersync: the admin who saved the settings is no longer an admin")
+	ErrNotConfigured = errcode.New("paheko_not_configured", "membersync: Paheko is not configured")
+	ErrNoAdmin       = errcode.New("paheko_no_admin", "membersync: the admin who saved the settings is no longer an admin")
 )
 
 // Settings keys in the store.
@@ -62,15 +63,19 @@ func (s Settings) Configured() bool { return s.URL != "" && s.Key != "" && s.sec
 type Service struct {
 	store *store.Store
 	nc    *nextcloud.Client
+	queue *jobs.Queue
 	http  *http.Client
 	log   *slog.Logger
 
 	writing sync.Mutex
 }
 
-// New returns the sync service. httpClient is used for Paheko (nil: default).
-func New(st *store.Store, nc *nextcloud.Client, httpClient *http.Client, log *slog.Logger) *Service {
-	return &Service{store: st, nc: nc, http: httpClient, log: log}
+// New returns the sync service and registers its job (JobSync) on q.
+// httpClient is used for Paheko (nil: default).
+func New(st *store.Store, nc *nextcloud.Client, q *jobs.Queue, httpClient *http.Client, log *slog.Logger) *Service {
+	s := &Service{store: st, nc: nc, queue: q, http: httpClient, log: log}
+	s.registerJobs()
+	return s
 }
 
 // Settings returns the current settings, read in one query.
@@ -98,7 +103,7 @@ type SettingsInput struct {
 }
 
 // ErrInvalidSettings wraps a setting an admin must correct.
-var ErrInvalidSettings = errors.New("membersync: invalid settings")
+var ErrInvalidSettings = errcode.New("invalid_settings", "membersync: invalid settings")
 
 // SaveSettings checks and normalises in (ValidateSettings; a category
 // other than 0 is checked against Paheko with these credentials), stores it
@@ -293,7 +298,7 @@ func (s *Service) Run(ctx context.Context, trigger, actor string) (Report, error
 	if err != nil {
 		return Report{Notices: []Notice{}}, err
 	}
-	rep, err := s.run(ctx, runID, actor)
+	rep, err := s.runRecovering(ctx, runID, actor)
 	b, _ := json.Marshal(rep)
 	code := ""
 	if err != nil {
@@ -303,6 +308,13 @@ func (s *Service) Run(ctx context.Context, trigger, actor string) (Report, error
 		err = ferr
 	}
 	return rep, err
+}
+
+// runRecovering is run with a panic turned into an error matching
+// jobs.ErrPanicked, so that the run is recorded as failed with its code.
+func (s *Service) runRecovering(ctx context.Context, runID int64, actor string) (rep Report, err error) {
+	defer jobs.Recover(&err)
+	return s.run(ctx, runID, actor)
 }
 
 func (s *Service) run(ctx context.Context, runID int64, actor string) (Report, error) {
@@ -325,28 +337,25 @@ func knownMembers(in Input) map[int]bool {
 	return known
 }
 
-// ErrorCode is the stable code of an error that stopped a run.
+// stopErrors are the errors that stop a run with a code of their own, in
+// the order they are looked for.
+var stopErrors = []*errcode.Error{ErrNotConfigured, ErrNoAdmin,
+	paheko.ErrUnreachable, paheko.ErrUnauthorized, paheko.ErrRights, paheko.ErrNotPaheko,
+	nextcloud.ErrUnreachable, nextcloud.ErrUnauthorized, jobs.ErrPanicked}
+
+// ErrorCode is the stable code of an error that stopped a run: its own, or
+// paheko_no_admin when Nextcloud refused to show the accounts to the admin
+// who saved the settings, or "internal".
 func ErrorCode(err error) string {
-	for _, c := range []struct {
-		err  error
-		code string
-	}{
-		{ErrNotConfigured, "paheko_not_configured"},
-		{ErrNoAdmin, "paheko_no_admin"},
-		{ErrNoProposal, "paheko_proposal_gone"},
-		{paheko.ErrUnreachable, "paheko_unreachable"},
-		{paheko.ErrUnauthorized, "paheko_refused"},
-		{paheko.ErrRights, "paheko_key_read_only"},
-		{paheko.ErrNotPaheko, "paheko_not_paheko"},
-		{nextcloud.ErrUnreachable, "nextcloud_unreachable"},
-		{nextcloud.ErrUnauthorized, "nextcloud_refused"},
-		{nextcloud.ErrForbidden, "paheko_no_admin"},
-	} {
-		if errors.Is(err, c.err) {
-			return c.code
+	for _, e := range stopErrors {
+		if errors.Is(err, e) {
+			return e.Code()
 		}
 	}
-	return "internal"
+	if errors.Is(err, nextcloud.ErrForbidden) {
+		return ErrNoAdmin.Code()
+	}
+	return errcode.Internal
 }
 
 // apply carries out plan's actions one by one (the caller holds s.writing).
@@ -574,42 +583,4 @@ func (w *writer) create(ctx context.Context, a Action) error {
 		return err
 	}
 	return w.link(ctx, a, m.ID)
-}
-
-// JobPayload is the payload of a sync job.
-type JobPayload struct {
-	Trigger string `json:"trigger"` // poll, manual
-	Actor   string `json:"actor"`   // the admin who asked, for a manual run
-}
-
-// Job runs one sync for the job queue: an unreachable Paheko or Nextcloud
-// is retried with the queue's backoff; anything else waits for an admin.
-func (s *Service) Job(ctx context.Context, payload string) error {
-	var p JobPayload
-	json.Unmarshal([]byte(payload), &p)
-	_, err := s.Run(ctx, p.Trigger, p.Actor)
-	if err == nil || errors.Is(err, paheko.ErrUnreachable) || errors.Is(err, nextcloud.ErrUnreachable) {
-		return err
-	}
-	return jobs.Permanent(err)
-}
-
-// Poll enqueues a sync every interval (read from the settings each time)
-// while the sync is enabled, until ctx ends. enqueue must be idempotent.
-func (s *Service) Poll(ctx context.Context, enqueue func(context.Context) error) {
-	for {
-		st, _ := s.Settings(ctx)
-		if st.Enabled && st.Configured() {
-			if err := enqueue(ctx); err != nil && ctx.Err() == nil {
-				s.log.WarnContext(ctx, "could not schedule the member sync", "error", err)
-			}
-		}
-		t := time.NewTimer(st.Interval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
 }

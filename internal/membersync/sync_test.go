@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"assokit/internal/jobs"
 	"assokit/internal/membersync"
 	"assokit/internal/nextcloud"
 	"assokit/internal/nextcloud/nextcloudtest"
@@ -55,7 +56,8 @@ func newBridge(t testing.TB, accounts int) *bridge {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := membersync.New(st, client, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := membersync.New(st, client, jobs.New(st, log, jobs.Options{}), nil, log)
 	if err := svc.SaveSettings(ctx, membersync.SettingsInput{URL: pk.URL(), Key: b.Key, Secret: b.Secret}, "camille"); err != nil {
 		t.Fatal(err)
 	}

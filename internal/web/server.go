@@ -4,22 +4,23 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
-	"sync"
+	"net/url"
+	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"assokit/internal/appapi"
-	"assokit/internal/jobs"
 	"assokit/internal/membersync"
-	"assokit/internal/nextcloud"
 	"assokit/internal/oidc"
-	"assokit/internal/store"
 	"assokit/internal/tours"
 	"assokit/internal/transfer"
 )
@@ -30,9 +31,7 @@ type Deps struct {
 	AppVersion string
 	Auth       appapi.Authenticator
 	Lifecycle  *appapi.Lifecycle
-	Nextcloud  *nextcloud.Client // acting as the ExApp; handlers use As(user)
-	Store      *store.Store
-	Jobs       *jobs.Queue
+	Host       *appapi.Host // the acting account, Nextcloud's state, the settings form
 	Sync       *membersync.Service
 	Transfer   *transfer.Service
 	Tours      *tours.Service
@@ -45,29 +44,11 @@ type Deps struct {
 type Server struct {
 	d    Deps
 	echo *echo.Echo
-
-	mu       sync.Mutex
-	accounts map[string]cachedAccount // by uid, a few seconds
-	ncStatus cachedStatus
 }
-
-type cachedAccount struct {
-	acc     nextcloud.Account
-	expires time.Time
-}
-
-type cachedStatus struct {
-	version string
-	err     error
-	expires time.Time
-}
-
-// JobInit is the kind of the job that runs AssoKit's initialisation.
-const JobInit = "appapi.init"
 
 // New returns a server with every route registered.
 func New(d Deps) *Server {
-	s := &Server{d: d, accounts: map[string]cachedAccount{}}
+	s := &Server{d: d}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -122,11 +103,11 @@ func requireSystem(next echo.HandlerFunc) echo.HandlerFunc {
 // not protect a path.
 func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		acc, err := s.account(c.Request().Context(), currentUser(c))
+		acc, err := s.d.Host.Account(c.Request().Context(), currentUser(c))
 		if err != nil {
 			return err
 		}
-		if !isAdmin(acc) {
+		if !appapi.IsAdmin(acc.Groups) {
 			return errNotAdmin
 		}
 		return next(c)
@@ -138,50 +119,26 @@ func currentUser(c echo.Context) string {
 	return u
 }
 
-func isAdmin(a nextcloud.Account) bool {
-	for _, g := range a.Groups {
-		if g == "admin" {
-			return true
-		}
-	}
-	return false
-}
+// errPanicked is the error of a request whose handler panicked.
+var errPanicked = errors.New("web: the request stopped on an unexpected error (panic)")
 
-// account returns the acting user's account (groups included), read as that
-// user and kept for a few seconds so that a page's burst of requests costs
-// one call to Nextcloud.
-func (s *Server) account(ctx context.Context, uid string) (nextcloud.Account, error) {
-	s.mu.Lock()
-	ca, ok := s.accounts[uid]
-	s.mu.Unlock()
-	if ok && time.Now().Before(ca.expires) {
-		return ca.acc, nil
+// recoverPanics turns a panic of a handler into a 500 "internal" answer
+// and one log line with the stack: one request fails, never the process.
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v) // the way to abort a response, not a failure
+				}
+				r := c.Request()
+				s.d.Log.ErrorContext(r.Context(), "request panicked", "method", r.Method, "path", r.URL.Path,
+					"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				err = errPanicked
+			}
+		}()
+		return next(c)
 	}
-	acc, err := s.d.Nextcloud.As(uid).Account(ctx, uid)
-	if err != nil {
-		return nextcloud.Account{}, err
-	}
-	s.mu.Lock()
-	s.accounts[uid] = cachedAccount{acc, time.Now().Add(5 * time.Second)}
-	s.mu.Unlock()
-	return acc, nil
-}
-
-// nextcloudVersion says whether Nextcloud answers, checked at most every ten seconds.
-func (s *Server) nextcloudVersion(ctx context.Context) (string, error) {
-	s.mu.Lock()
-	st := s.ncStatus
-	s.mu.Unlock()
-	if time.Now().Before(st.expires) {
-		return st.version, st.err
-	}
-	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	v, err := s.d.Nextcloud.Version(cctx)
-	s.mu.Lock()
-	s.ncStatus = cachedStatus{v, err, time.Now().Add(10 * time.Second)}
-	s.mu.Unlock()
-	return v, err
 }
 
 // logRequests writes one structured line per request: never headers, never
@@ -212,6 +169,54 @@ func readJSON(c echo.Context, v any) error {
 		return errBadInput
 	}
 	return nil
+}
+
+// sameOriginJSON refuses a state-changing request (any method but GET and
+// HEAD) that is not JSON sent from Nextcloud's own pages. Nextcloud's proxy
+// checks no CSRF token on ExApp routes and forwards every browser header
+// (ExAppProxyController: getallheaders(), Host included, to Guzzle); its
+// SameSite=Lax cookies do not stop a sibling sub-domain. A cross-site page
+// cannot send JSON without a CORS preflight, and browsers say where a
+// request comes from.
+func sameOriginJSON(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			return next(c)
+		}
+		if !sameOrigin(r) {
+			return errCrossSite
+		}
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			return errNotJSON
+		}
+		return next(c)
+	}
+}
+
+// sameOrigin reports whether a browser sent r from the page's own origin:
+// Sec-Fetch-Site says so, or, from a browser that does not send it, Origin
+// names the host the request was made to (Host, or X-Forwarded-Host when a
+// reverse proxy in front of Nextcloud rewrote it). NEXTCLOUD_URL is not
+// compared: it is often an internal address, not the browser's.
+func sameOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin":
+		return true
+	case "":
+	default: // same-site (a sibling sub-domain), cross-site, none
+		return false
+	}
+	u, err := url.Parse(r.Header.Get("Origin"))
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return false
+	}
+	for _, host := range []string{r.Host, strings.TrimSpace(strings.Split(r.Header.Get("X-Forwarded-Host"), ",")[0])} {
+		if host != "" && strings.EqualFold(u.Host, host) {
+			return true
+		}
+	}
+	return false
 }
 
 // noStore marks API answers as not cacheable: AppAPI's proxy would otherwise

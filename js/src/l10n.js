@@ -36,13 +36,26 @@ export function n(singular, plural, count, vars = {}) {
 	return text.replace(/{(\w+)}/g, (m, k) => (k in vars ? String(vars[k]) : m))
 }
 
+/** Texts of codes that name someone, used when errorText is given the name. */
+const namedTexts = {
+	paheko_no_admin: '{name} is no longer an administrator of this Nextcloud, and AssoKit reads the accounts with these rights: save the settings again so that AssoKit uses yours.',
+}
+
+/** What is shown for an error without a text of its own. */
+const somethingWrong = 'Something went wrong. Reload the page; if it happens again, tell your administrator.'
+
 /**
- * The text shown for a stable error code answered by AssoKit's API.
+ * The text shown for a stable error code answered by AssoKit's API. Every
+ * code the server declares (Go: errcode.New) has its entry here, checked by
+ * internal/web's tests, and its French in l10n/fr.json.
  * @param {string} code the code
  * @param {object} vars values for the text's {placeholders} (name: the admin's name for paheko_no_admin)
  */
 export function errorText(code, vars = {}) {
 	const texts = {
+		internal: somethingWrong,
+		method_not_allowed: somethingWrong,
+		nextcloud_only: somethingWrong, // /init and /enabled: Nextcloud's calls, never a page's
 		nextcloud_unreachable: 'Nextcloud does not answer AssoKit at the moment. Try again in a few minutes; if it lasts, tell your administrator.',
 		nextcloud_refused: 'Nextcloud refuses AssoKit\'s credentials. An administrator should register AssoKit again.',
 		admin_required: 'This part is for the association\'s administrators.',
@@ -59,9 +72,7 @@ export function errorText(code, vars = {}) {
 		paheko_proposal_gone: 'This proposal no longer applies (the account or the record changed). Look at the preview again.',
 		bad_request: 'Something in the form is not right. Check it and try again.',
 		paheko_not_configured: 'Enter the address of Paheko and its API key first.',
-		paheko_no_admin: vars.name
-			? '{name} is no longer an administrator of this Nextcloud, and AssoKit reads the accounts with these rights: save the settings again so that AssoKit uses yours.'
-			: 'The administrator who saved these settings is no longer an administrator. Save the settings again.',
+		paheko_no_admin: 'The administrator who saved these settings is no longer an administrator. Save the settings again.',
 		paheko_unreachable: 'Paheko does not answer. Check its address; AssoKit will try again by itself.',
 		paheko_refused: 'Paheko refuses this API key. Check the identifier and the password of the key.',
 		paheko_key_read_only: 'This API key may only read. Create a key with the “write” level in Paheko.',
@@ -85,7 +96,11 @@ export function errorText(code, vars = {}) {
 		transfer_not_found: 'This item disappeared during the transfer.',
 		transfer_error: 'This item could not move; the original was kept.',
 		tour_unknown: 'This tour does not exist any more. Reload the page.',
+		cross_site: 'AssoKit only accepts changes made from this Nextcloud\'s own pages. Reload the page and try again.',
+		not_json: 'This change did not reach AssoKit in the expected form. Reload the page and try again.',
+		job_panicked: 'AssoKit stopped this task on an unexpected error; trying again would not help. Details are in AssoKit\'s log: please pass them on to whoever maintains AssoKit.',
+		signon_secret_from_host: 'The sign-on secret is set by whoever hosts your Nextcloud and cannot be changed here.',
 		tour_invalid: 'The association\'s tour needs a title and 1 to 8 steps, each with a title and a text; the page, if any, must be a page of this Nextcloud (starting with /).',
 	}
-	return t(texts[code] ?? 'Something went wrong. Reload the page; if it happens again, tell your administrator.', vars)
+	return t((vars.name && namedTexts[code]) || (texts[code] ?? somethingWrong), vars)
 }
