@@ -280,11 +280,7 @@ func (pl *planner) planLinked(a Account, l Link, m paheko.Member) {
 	}
 	if a.Email != "" && fold(a.Email) != fold(l.Email) && a.Email != m.Email {
 		if other, taken := pl.byEmail[fold(a.Email)]; taken && other.ID != m.ID {
-			code := NoticeEmailUsed
-			if _, linked := pl.linkedMember[other.ID]; linked || (other.UID != "" && other.UID != a.UID) {
-				code = NoticeEmailTaken
-			}
-			pl.notice(withMember(Notice{UID: a.UID, Name: a.Name, Code: code}, other))
+			pl.notice(withMember(Notice{UID: a.UID, Name: a.Name, Code: pl.emailHolderCode(other, a.UID)}, other))
 			a.Email = l.Email // not written: tried again at the next run
 		} else {
 			fields["email"] = a.Email
@@ -372,7 +368,7 @@ func (pl *planner) planUnlinked(a Account) {
 		if m, ok := pl.byEmail[fold(a.Email)]; ok {
 			switch {
 			case !pl.free(m, a.UID):
-				pl.notice(withMember(Notice{UID: a.UID, Name: a.Name, Code: NoticeEmailTaken}, m))
+				pl.notice(withMember(Notice{UID: a.UID, Name: a.Name, Code: pl.emailHolderCode(m, a.UID)}, m))
 				emailHolder = &m
 			case pl.refused(a.UID, m.ID):
 				pl.notice(withMember(Notice{UID: a.UID, Name: a.Name, Code: NoticeEmailUsed}, m))
@@ -446,6 +442,16 @@ func (pl *planner) free(m paheko.Member, uid string) bool {
 		return false
 	}
 	return !pl.in.UseUID || m.UID == "" || m.UID == uid || pl.releasedNow[m.ID]
+}
+
+// emailHolderCode says how member m, which has the e-mail account uid wants,
+// stands: linked to another account (email_taken), or not this account's
+// (email_used: a refused proposal, a nextcloud_uid left by a former account).
+func (pl *planner) emailHolderCode(m paheko.Member, uid string) string {
+	if owner, ok := pl.linkedMember[m.ID]; ok && owner != uid {
+		return NoticeEmailTaken
+	}
+	return NoticeEmailUsed
 }
 
 func (pl *planner) refused(uid string, memberID int) bool {

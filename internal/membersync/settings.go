@@ -23,8 +23,10 @@ var (
 // invalidSetting is a coded settings error that is also ErrInvalidSettings.
 type invalidSetting struct{ coded *errcode.Error }
 
-func (e invalidSetting) Error() string        { return e.coded.Error() }
-func (e invalidSetting) Is(target error) bool { return target == ErrInvalidSettings || target == e.coded }
+func (e invalidSetting) Error() string { return e.coded.Error() }
+func (e invalidSetting) Is(target error) bool {
+	return target == ErrInvalidSettings || target == e.coded
+}
 
 func invalid(code, text string) error { return invalidSetting{errcode.New(code, text)} }
 
