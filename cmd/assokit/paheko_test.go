@@ -213,6 +213,13 @@ func TestPahekoBridgeEndToEnd(t *testing.T) {
 	if s := signOn(t, demo, "nolink"); s.status != http.StatusForbidden || !strings.Contains(s.page, "pas encore reli") {
 		t.Errorf("an account without a member: %d %s", s.status, s.page)
 	}
+	var page struct {
+		LoginURL string `json:"loginUrl"`
+		Linked   bool   `json:"linked"`
+	}
+	if asUser(t, demo, "nolink", "GET", "/api/paheko", &page); page.Linked || page.LoginURL != "" {
+		t.Errorf("the Paheko page of an account without a member: %+v", page)
+	}
 	if s := signOn(t, demo, "camille"); !strings.Contains(s.page, "Nextcloud — Admin") {
 		t.Errorf("camille's Paheko page: %s", s.page)
 	}

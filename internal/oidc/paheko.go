@@ -2,26 +2,37 @@ package oidc
 
 import (
 	"context"
+	"errors"
 
 	"assokit/internal/paheko"
+	"assokit/internal/store"
 )
 
 // Access is what the "Paheko" page shows a member.
 type Access struct {
 	Configured bool   `json:"configured"`         // Paheko's address is set
-	LoginURL   string `json:"loginUrl,omitempty"` // starts the sign-on; only for those who may open Paheko
+	LoginURL   string `json:"loginUrl,omitempty"` // starts the sign-on; only for those who may open it now
 	Role       string `json:"role"`               // "" when the account may not open Paheko
+	Linked     bool   `json:"linked"`             // the account has its member in Paheko (sign-on needs it)
 }
 
-// Access says whether an account in groups may open Paheko, with which
-// role, and where its sign-on starts.
-func (p *Provider) Access(ctx context.Context, groups []string) Access {
+// Access says whether account uid, in groups, may open Paheko, with which
+// role, whether its member is linked yet (Authorize refuses it otherwise),
+// and where its sign-on starts.
+func (p *Provider) Access(ctx context.Context, uid string, groups []string) (Access, error) {
 	u := p.pahekoURL(ctx)
 	a := Access{Configured: u != "", Role: paheko.RoleFor(groups)}
-	if a.Configured && a.Role != "" {
+	_, err := p.store.PahekoLinkOf(ctx, uid)
+	switch {
+	case err == nil:
+		a.Linked = true
+	case !errors.Is(err, store.ErrNotFound):
+		return a, err
+	}
+	if a.Configured && a.Role != "" && a.Linked {
 		a.LoginURL = paheko.LoginURL(u)
 	}
-	return a
+	return a, nil
 }
 
 // Registration is Paheko's registration with the provider and the

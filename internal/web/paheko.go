@@ -21,7 +21,11 @@ func (s *Server) pahekoPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, pahekoView{Access: s.d.OIDC.Access(ctx, acc.Groups), Contact: s.supportContact(ctx)})
+	access, err := s.d.OIDC.Access(ctx, acc.ID, acc.Groups)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, pahekoView{Access: access, Contact: s.supportContact(ctx)})
 }
 
 // pahekoAdminView is the admin page: settings (never the API secret), the

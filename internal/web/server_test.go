@@ -291,22 +291,24 @@ func TestPahekoPage(t *testing.T) {
 	ts := newTestServer(t)
 	for _, c := range []struct {
 		user, role, loginURL string
+		linked               bool
 	}{
-		{"camille", "admin", paheko.LoginURL(pahekoURL)},
-		{"ines", "compta", paheko.LoginURL(pahekoURL)},
-		{"lea", "", ""},
+		{"camille", "admin", "", false}, // no member yet: nothing to open
+		{"ines", "compta", paheko.LoginURL(pahekoURL), true},
+		{"lea", "", "", false},
 	} {
 		rec := ts.do("GET", "/api/paheko", c.user, nil)
 		var v struct {
 			Configured bool
 			LoginURL   string `json:"loginUrl"`
 			Role       string
+			Linked     bool
 		}
 		if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil || rec.Code != 200 {
 			t.Fatalf("%s: %d %s", c.user, rec.Code, rec.Body)
 		}
-		if !v.Configured || v.Role != c.role || v.LoginURL != c.loginURL {
-			t.Errorf("%s: %+v, want role %q login %q", c.user, v, c.role, c.loginURL)
+		if !v.Configured || v.Role != c.role || v.LoginURL != c.loginURL || v.Linked != c.linked {
+			t.Errorf("%s: %+v, want role %q login %q linked %v", c.user, v, c.role, c.loginURL, c.linked)
 		}
 	}
 }
