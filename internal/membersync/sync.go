@@ -230,7 +230,10 @@ func (s *Service) gatherState(ctx context.Context, in *Input) error {
 }
 
 // gatherAccounts lists every account, acting as the admin who saved the
-// settings, and checks that this account is still an enabled admin.
+// settings, and checks that this account is still an enabled admin. The
+// source of a running transfer that was disabled before it counts as
+// disabled: the transfer enabled it only for its own steps, so no member is
+// re-created or re-linked meanwhile.
 func (s *Service) gatherAccounts(ctx context.Context, st Settings) ([]Account, error) {
 	if st.Admin == "" {
 		return nil, ErrNoAdmin
@@ -242,11 +245,15 @@ func (s *Service) gatherAccounts(ctx context.Context, st Settings) ([]Account, e
 	if err != nil {
 		return nil, err
 	}
+	leaving, err := s.store.DisabledSourcesInTransfer(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []Account
 	adminOK := false
 	for _, a := range accounts {
-		out = append(out, Account{UID: a.ID, Name: a.DisplayName, Email: a.Email, Enabled: a.Enabled, Groups: a.Groups,
-			FirstLogin: a.FirstLogin})
+		out = append(out, Account{UID: a.ID, Name: a.DisplayName, Email: a.Email, Enabled: a.Enabled && !leaving[a.ID],
+			Groups: a.Groups, FirstLogin: a.FirstLogin})
 		if a.ID == st.Admin && a.Enabled && slices.Contains(a.Groups, paheko.GroupAdmin) {
 			adminOK = true
 		}
