@@ -133,12 +133,15 @@ type Notice struct {
 }
 
 // Plan is the outcome of MakePlan. Every list is empty, never nil.
+// Notices are new since the last run (each is reported once); Held lists,
+// at every plan, the accounts held back by a member Paheko protects.
 type Plan struct {
 	Actions   []Action   `json:"actions"`
 	Proposals []Proposal `json:"proposals"`
+	Held      []Notice   `json:"held"`
 	Notices   []Notice   `json:"notices"`
 	Unchanged int        `json:"unchanged"`
-	Waiting   int        `json:"waiting"` // accounts that need an admin: proposals, protected members
+	Waiting   int        `json:"waiting"` // accounts that need an admin: proposals and held accounts
 }
 
 // planner holds what MakePlan indexes once.
@@ -162,7 +165,7 @@ func MakePlan(in Input) Plan {
 	pl := &planner{in: in, members: map[int]paheko.Member{}, byEmail: map[string]paheko.Member{},
 		byUID: map[string][]paheko.Member{}, byName: map[string][]paheko.Member{}, linkedMember: map[int]string{},
 		releasedNow: map[int]bool{}, plannedNames: map[string]bool{}}
-	pl.p = Plan{Actions: []Action{}, Proposals: []Proposal{}, Notices: []Notice{}}
+	pl.p = Plan{Actions: []Action{}, Proposals: []Proposal{}, Held: []Notice{}, Notices: []Notice{}}
 	for _, m := range in.Members {
 		pl.members[m.ID] = m
 		if m.Email != "" {
@@ -241,6 +244,14 @@ func (pl *planner) notice(n Notice) {
 	}
 }
 
+// hold records an account held back until something changes in Paheko:
+// listed in Held at every plan, reported once, counted as waiting.
+func (pl *planner) hold(n Notice) {
+	pl.p.Held = append(pl.p.Held, n)
+	pl.notice(n)
+	pl.p.Waiting++
+}
+
 // withMember fills a notice's member fields.
 func withMember(n Notice, m paheko.Member) Notice {
 	n.MemberID, n.Number, n.MemberName = m.ID, m.Number, m.Name
@@ -294,8 +305,7 @@ func (pl *planner) planLinked(a Account, l Link, m paheko.Member) {
 	switch {
 	case len(fields) > 0 && in.Protected[m.CategoryID]:
 		// Paheko refuses: say it once, never count it as done.
-		pl.notice(withMember(Notice{UID: a.UID, Name: a.Name, Code: NoticeProtected}, m))
-		pl.p.Waiting++
+		pl.hold(withMember(Notice{UID: a.UID, Name: a.Name, Code: NoticeProtected}, m))
 		if l.FirstLogin != a.FirstLogin {
 			act.Kind, act.Name, act.Email = Remember, l.Name, l.Email
 			pl.p.Actions = append(pl.p.Actions, act)
@@ -320,8 +330,7 @@ func (pl *planner) planUnlinked(a Account) {
 
 	if m, ok := pl.confirmed(a.UID); ok {
 		if in.UseUID && m.UID != a.UID && in.Protected[m.CategoryID] {
-			pl.notice(withMember(Notice{UID: a.UID, Name: a.Name, Code: NoticeProtectedEmail}, m))
-			pl.p.Waiting++
+			pl.hold(withMember(Notice{UID: a.UID, Name: a.Name, Code: NoticeProtectedEmail}, m))
 			return
 		}
 		act.Kind, act.MemberID, act.Reason = Adopt, m.ID, "confirmed"
@@ -374,8 +383,7 @@ func (pl *planner) planUnlinked(a Account) {
 				pl.notice(withMember(Notice{UID: a.UID, Name: a.Name, Code: NoticeEmailUsed}, m))
 				emailHolder = &m
 			case in.Protected[m.CategoryID]:
-				pl.notice(withMember(Notice{UID: a.UID, Name: a.Name, Code: NoticeProtectedEmail}, m))
-				pl.p.Waiting++
+				pl.hold(withMember(Notice{UID: a.UID, Name: a.Name, Code: NoticeProtectedEmail}, m))
 				return
 			default:
 				propose(m, "same_email")

@@ -20,6 +20,7 @@ type summary struct {
 	Actions   []string
 	Proposals []string
 	Notices   []string
+	Held      []string // only when no notice says it this time
 	Waiting   int
 }
 
@@ -47,6 +48,11 @@ func summarize(p Plan) summary {
 		s.Proposals = append(s.Proposals, pr.Reason+" "+pr.UID+" #"+itoa(pr.MemberID))
 	}
 	s.Waiting = p.Waiting
+	if len(p.Notices) == 0 {
+		for _, n := range p.Held {
+			s.Held = append(s.Held, n.Code+" "+n.UID+" #"+itoa(n.MemberID))
+		}
+	}
 	for _, n := range p.Notices {
 		line := n.Code + " " + n.UID
 		if n.MemberID != 0 {
@@ -159,10 +165,10 @@ func TestMakePlan(t *testing.T) {
 		{"e-mail of an admin member: said once, never linked, never counted done", Input{UseUID: true, Protected: protected,
 			Accounts: []Account{acc("camille", "Camille", "admin@asso.example")}, Members: []paheko.Member{admin}},
 			summary{Notices: []string{"member_protected_email camille #01"}, Waiting: 1}},
-		{"e-mail of an admin member, already said", Input{UseUID: true, Protected: protected,
+		{"e-mail of an admin member, already said: still held", Input{UseUID: true, Protected: protected,
 			Accounts: []Account{acc("camille", "Camille", "admin@asso.example")}, Members: []paheko.Member{admin},
 			Notices: map[string]string{"camille": NoticeProtectedEmail}},
-			summary{Waiting: 1}},
+			summary{Held: []string{"member_protected_email camille #01"}, Waiting: 1}},
 		{"homonym of a free member: a proposal", Input{UseUID: true, Accounts: []Account{acc("lea", "Léa Roux", "lea@asso.example")},
 			Members: []paheko.Member{mem(9, "léa roux", "other@asso.example", "")}},
 			summary{Proposals: []string{"same_name lea #09"}, Waiting: 1}},
@@ -208,11 +214,11 @@ func TestMakePlan(t *testing.T) {
 			Accounts: []Account{acc("camille", "Camille B.", "admin@asso.example")}, Members: []paheko.Member{admin},
 			Links: []Link{{UID: "camille", MemberID: 1, Name: "Admin", Email: "admin@asso.example"}}},
 			summary{Notices: []string{"member_protected camille #01"}, Waiting: 1}},
-		{"admin member renamed, already reported: nothing", Input{UseUID: true, Protected: protected,
+		{"admin member renamed, already reported: only held", Input{UseUID: true, Protected: protected,
 			Accounts: []Account{acc("camille", "Camille B.", "admin@asso.example")}, Members: []paheko.Member{admin},
 			Links:   []Link{{UID: "camille", MemberID: 1, Name: "Admin", Email: "admin@asso.example"}},
 			Notices: map[string]string{"camille": NoticeProtected}},
-			summary{Waiting: 1}},
+			summary{Held: []string{"member_protected camille #01"}, Waiting: 1}},
 		{"e-mail changed to one a member has: report, keep the rest", Input{UseUID: true,
 			Accounts: []Account{acc("lea", "Léa R.", "jules@asso.example")},
 			Members:  []paheko.Member{mem(5, "Léa Roux", "lea@asso.example", "lea"), mem(8, "Jules", "jules@asso.example", "")},
@@ -239,7 +245,7 @@ func TestMakePlan(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := MakePlan(tt.in)
-			if p.Actions == nil || p.Proposals == nil || p.Notices == nil {
+			if p.Actions == nil || p.Proposals == nil || p.Held == nil || p.Notices == nil {
 				t.Error("a list of the plan is nil: it must be [] in JSON")
 			}
 			got := summarize(p)

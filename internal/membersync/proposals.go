@@ -46,7 +46,7 @@ func (s *Service) Answer(ctx context.Context, uid string, memberID int, confirm 
 
 	in.Decisions[Pair{uid, memberID}] = d.Decision
 	plan := MakePlan(in)
-	only := Plan{Actions: []Action{}, Proposals: []Proposal{}, Notices: []Notice{}}
+	only := Plan{Actions: []Action{}, Proposals: []Proposal{}, Held: []Notice{}, Notices: []Notice{}}
 	for _, a := range plan.Actions {
 		if a.UID == uid {
 			only.Actions = append(only.Actions, a)

@@ -362,6 +362,10 @@ func TestAdminMemberReportedOnce(t *testing.T) {
 	if fmt.Sprint(counts) != "[1 0 0]" {
 		t.Errorf("protected notices per run %v, want [1 0 0]", counts)
 	}
+	// The preview still shows who waits, and why, after the notice was reported.
+	if plan, err := b.svc.Preview(ctx); err != nil || len(plan.Held) != 1 || plan.Held[0].Code != membersync.NoticeProtectedEmail {
+		t.Errorf("preview held %+v, %v", plan.Held, err)
+	}
 }
 
 func TestPahekoDownChangesNothing(t *testing.T) {
