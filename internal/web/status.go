@@ -42,6 +42,7 @@ type nextcloudView struct {
 type pahekoStatus struct {
 	Configured bool        `json:"configured"`
 	Role       string      `json:"role"`
+	Linked     bool        `json:"linked"` // the account has its member in Paheko (sign-on needs it)
 	LastSync   *syncStatus `json:"lastSync"`
 }
 
@@ -84,8 +85,11 @@ func (s *Server) status(c echo.Context) error {
 			v.Association = a
 		}
 	}
-	access := s.d.OIDC.Access(ctx, acc.Groups)
-	v.Paheko.Configured, v.Paheko.Role = access.Configured, access.Role
+	access, err := s.d.OIDC.Access(ctx, acc.ID, acc.Groups)
+	if err != nil {
+		return err
+	}
+	v.Paheko.Configured, v.Paheko.Role, v.Paheko.Linked = access.Configured, access.Role, access.Linked
 	if !v.User.IsAdmin {
 		return c.JSON(http.StatusOK, v)
 	}

@@ -31,17 +31,30 @@ test('the admin checks Paheko, previews and runs the synchronisation', async () 
 	await page.getByRole('heading', { name: 'Pont avec Paheko' }).waitFor({ timeout: 15000 })
 	// The demo is connected: the check lists what Paheko has, all present.
 	await page.locator('[data-checks] li').first().waitFor({ timeout: 15000 })
-	assert.equal(await page.locator('[data-checks] li:not([data-status="ok"])').count(), 0)
+	assert.equal(await page.locator('[data-checks] li:not([data-status="ok"]):not([data-status="info"])').count(), 0)
+	// What Paheko does not do is said plainly.
+	await page.locator('[data-checks] li[data-status="info"]').getByText(/ne vérifie pas le « state »/).waitFor()
 	assert.match(await page.locator('[data-snippet]').textContent(), /OIDC_CLIENT_CALLBACK/)
 	await page.getByRole('button', { name: 'Aperçu' }).click()
 	await page.locator('[data-preview]').getByText(/fiches à créer/).waitFor({ timeout: 15000 })
-	await page.getByText('Relier jeanne à la fiche existante', { exact: false }).waitFor()
+	// Jeanne and Hugo already have a record with their e-mail: proposals.
+	const jeanne = page.locator('[data-proposals] li[data-uid="jeanne"]')
+	await jeanne.getByText(/Relier le compte de .* à la fiche n° \d+, DUPONT Jeanne/).waitFor()
 	await page.locator('[data-sync-now]').click()
 	await page.locator('[data-runs] li[data-state="done"]').first().waitFor({ timeout: 20000 })
 	// The audit log names people and says the fields in words.
-	const created = page.locator('[data-audit] tr', { hasText: 'Créer une fiche de membre pour Zoé David' })
+	const created = page.locator('[data-audit] tr', { hasText: 'Créer une fiche pour Zoé David' })
 	await created.first().waitFor()
 	assert.match(await created.first().innerText(), /nom : Zoé David/)
+	// The admin confirms Jeanne's and refuses Hugo's.
+	await page.getByRole('button', { name: 'Aperçu' }).click()
+	await jeanne.locator('[data-confirm]').click()
+	await page.getByText(/Le compte de .* est relié à la fiche/).waitFor({ timeout: 15000 })
+	await page.locator('[data-proposals] li[data-uid="hugo"] [data-refuse]').click()
+	await page.getByText(/a une nouvelle fiche/).waitFor({ timeout: 15000 })
+	assert.equal(await page.locator('[data-proposals] li').count(), 0)
+	await page.locator('[data-audit]').getByText(/Confirmé : Jeanne Dupont/).waitFor()
+	await page.locator('[data-audit]').getByText(/Refusé : Hugo Moreau/).waitFor()
 	// Back home, the last synchronisation is told.
 	await page.goto(baseURL + '/index.php/apps/app_api/embedded/assokit/assokit')
 	await page.locator('[data-feature="paheko"] [data-status]').getByText(/^Dernière synchronisation réussie le /).waitFor({ timeout: 15000 })
