@@ -90,7 +90,7 @@ async function run() {
 		await page.locator('.vs__dropdown-option:visible').first().waitFor()
 		await shot(page, `fr-admin-transfers-picker-${size}`)
 		await page.keyboard.press('Escape')
-		const [source, target] = size === 'desktop' ? ['Hugo', 'Chloé'] : ['Manon', 'Théo']
+		const [source, target] = size === 'desktop' ? ['Hugo', 'Chloé'] : ['Manon', 'Mathis']
 		await pick(page, 'data-source', source)
 		await pick(page, 'data-target', target)
 		await page.locator('[data-inventory]').click()

@@ -52,7 +52,7 @@ test('the admin moves a departing member\'s data to another account', async () =
 	// The files step waits for Nextcloud's background jobs (every 2 s in the demo).
 	await page.locator('[data-state][data-value="done"]').waitFor({ timeout: 60000 })
 	assert.equal(await page.locator('[data-item-state="done"]').count(), 4)
-	await page.locator('[data-ended]').getByText(/^Terminé le /).waitFor()
+	await page.locator('[data-ended]').getByText(/^Terminé, le /).waitFor()
 	// The home page tells the last transfer, with names.
 	await page.goto(env.baseURL + '/index.php/apps/app_api/embedded/assokit/assokit')
 	await page.locator('[data-feature="transfer"] [data-status]').getByText(/^Dernier transfert, de Hugo Moreau vers Chloé Michel : terminé le /).waitFor({ timeout: 15000 })
