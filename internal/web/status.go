@@ -20,8 +20,8 @@ type statusView struct {
 	Nextcloud   nextcloudView      `json:"nextcloud"`
 	Association appapi.Association `json:"association"`
 	Paheko      pahekoStatus       `json:"paheko"`
-	// LastTransfer is the most recent transfer, for admins (null if none).
-	LastTransfer *transferStatus `json:"lastTransfer"`
+	// LastTransfer is the most recent transfer, for admins (absent if none).
+	LastTransfer *transferStatus `json:"lastTransfer,omitempty"`
 }
 
 type userView struct {
@@ -42,8 +42,8 @@ type nextcloudView struct {
 type pahekoStatus struct {
 	Configured bool        `json:"configured"`
 	Role       string      `json:"role"`
-	Linked     bool        `json:"linked"` // the account has its member in Paheko (sign-on needs it)
-	LastSync   *syncStatus `json:"lastSync"`
+	Linked     bool        `json:"linked"`             // the account has its member in Paheko (sign-on needs it)
+	LastSync   *syncStatus `json:"lastSync,omitempty"` // none yet, or not an admin: absent
 }
 
 // syncStatus is a sync run: when it started and ended (Unix seconds; 0
