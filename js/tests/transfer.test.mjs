@@ -24,8 +24,9 @@ async function pick(page, which, name) {
 	const input = page.locator(`[${which}] input`)
 	await input.click()
 	await page.keyboard.type(name)
-	await page.locator('.vs__dropdown-option:visible', { hasText: name }).first().waitFor({ timeout: 15000 })
-	await page.keyboard.press('Enter')
+	// Once the answer to the whole name is in, click its option.
+	await page.locator(`[${which}].vs--loading`).waitFor({ state: 'detached', timeout: 15000 })
+	await page.locator('.vs__dropdown-option:visible', { hasText: name }).first().click({ timeout: 15000 })
 	await page.locator(`[${which}] .vs__selected`, { hasText: name }).waitFor()
 }
 
