@@ -4,7 +4,7 @@ BIN      := bin/assokit
 NPM_DEPS := node_modules/.package-lock.json
 JS_OUT   := js/dist/assokit-main.js
 
-.PHONY: run test test-go test-browser lint build js bench register clean
+.PHONY: run test test-go test-browser lint build js bench register info-xml image clean
 
 run: build ## the embedded demo on http://127.0.0.1:8080
 	./$(BIN) dev
@@ -66,6 +66,22 @@ register: build
 	app="$(OCC) app_api:app:register assokit manual_install --json-info '$$json' --wait-finish"; \
 	printf '%s\n' "$$daemon" "$$app"; \
 	if [ "$(RUN)" = 1 ]; then eval "$$daemon" || true; eval "$$app"; fi
+
+# Where the Docker image is published: build settings. `make info-xml` writes
+# them into appinfo/info.xml's <docker-install>, which AppAPI pulls from (the
+# committed file holds these defaults); `make image` builds the image under
+# that name, e.g. make image REGISTRY=docker.io IMAGE=myassociation/assokit.
+VERSION   := $(shell sed -n 's|^\s*<version>\(.*\)</version>|\1|p' appinfo/info.xml)
+REGISTRY  ?= ghcr.io
+IMAGE     ?= assokit/assokit
+IMAGE_TAG ?= $(VERSION)
+info-xml:
+	sed -i -e 's|<registry>[^<]*</registry>|<registry>$(REGISTRY)</registry>|' \
+		-e 's|<image>[^<]*</image>|<image>$(IMAGE)</image>|' \
+		-e 's|<image-tag>[^<]*</image-tag>|<image-tag>$(IMAGE_TAG)</image-tag>|' appinfo/info.xml
+
+image: info-xml
+	docker build -t $(REGISTRY)/$(IMAGE):$(IMAGE_TAG) .
 
 clean:
 	rm -rf bin node_modules js/dist/*.js js/dist/*.css

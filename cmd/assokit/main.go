@@ -2,6 +2,7 @@
 //
 //	assokit          serve, configured by the AppAPI environment (APP_ID, APP_SECRET…)
 //	assokit dev      the embedded demo: a fake Nextcloud seeded with an association
+//	assokit healthcheck     exit 0 when the AssoKit of this environment answers /heartbeat
 //	assokit register-json   the --json-info for occ app_api:app:register, from
 //	                        APP_SECRET and APP_PORT (the values AssoKit runs with)
 package main
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return serve(ctx, cfg, log, ready)
 	case "dev":
 		return dev(ctx, getenv, stdout, log)
+	case "healthcheck":
+		return appapi.Healthcheck(ctx, getenv)
 	case "register-json":
 		// The --json-info for `occ app_api:app:register` (make register).
 		m, err := appapi.ParseManifest(assokit.InfoXML)
@@ -75,7 +78,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		fmt.Fprintln(stdout, string(out))
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (use serve or dev)", cmd)
+	return fmt.Errorf("unknown command %q (use serve, dev, healthcheck or register-json)", cmd)
 }
 
 func newLogger(level, format string, w io.Writer) *slog.Logger {
