@@ -1,29 +1,37 @@
 # AssoKit. `make run` starts the embedded demo; `make test` runs every test.
 GO       ?= go
 BIN      := bin/assokit
+DEV_BIN  := bin/assokit-dev
 NPM_DEPS := node_modules/.package-lock.json
 JS_OUT   := js/dist/assokit-main.js
 
-.PHONY: run test test-go test-browser lint build js bench register info-xml image clean
+.PHONY: run test test-go test-browser lint build build-dev js bench register info-xml image clean
 
-run: build ## the embedded demo on http://127.0.0.1:8080
-	./$(BIN) dev
+run: build-dev ## the embedded demo on http://127.0.0.1:8080
+	./$(DEV_BIN) dev
 
-test: build test-go test-browser ## unit, end-to-end and browser tests
+test: build build-dev test-go test-browser ## unit, end-to-end and browser tests
 
 test-go: $(JS_OUT)
 	$(GO) vet ./...
+	$(GO) vet -tags dev ./cmd/assokit
 	$(GO) test -race -count=1 ./...
 
-test-browser: build $(NPM_DEPS)
-	ASSOKIT_BIN=$(BIN) npm run test:browser
+test-browser: build-dev $(NPM_DEPS)
+	ASSOKIT_BIN=$(DEV_BIN) npm run test:browser
 
 lint: $(JS_OUT)
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
 	$(GO) vet ./...
+	$(GO) vet -tags dev ./cmd/assokit
 
+# The production binary: it links no fake and no demo.
 build: $(JS_OUT)
 	CGO_ENABLED=1 $(GO) build -trimpath -ldflags="-s -w" -o $(BIN) ./cmd/assokit
+
+# The same program with the embedded demo (`assokit-dev dev`).
+build-dev: $(JS_OUT)
+	CGO_ENABLED=1 $(GO) build -tags dev -o $(DEV_BIN) ./cmd/assokit
 
 js: $(NPM_DEPS)
 	npm run build
@@ -37,7 +45,7 @@ $(NPM_DEPS): package.json package-lock.json
 $(JS_OUT): $(NPM_DEPS) vite.config.js $(wildcard js/src/*) $(wildcard l10n/*.json)
 	npm run build
 
-bench: build $(NPM_DEPS) ## figures: binary size, idle memory (median of 7 starts), start time, API latency, member sync, sign-on, transfer, tours
+bench: build build-dev $(NPM_DEPS) ## figures: binary size, idle memory (median of 7 starts), start time, API latency, member sync, sign-on, transfer, tours
 	@echo "binary size: $$(stat -c %s $(BIN)) bytes"
 	@gzip -c js/dist/assokit-main.js | wc -c | xargs echo "page script (gzip) bytes:"
 	$(GO) test -run '^$$' -bench Startup -benchtime 7x -count=1 ./cmd/assokit
@@ -45,7 +53,7 @@ bench: build $(NPM_DEPS) ## figures: binary size, idle memory (median of 7 start
 	$(GO) test -run '^$$' -bench . -benchtime 5x -count=1 ./internal/membersync
 	$(GO) test -run '^$$' -bench . -benchtime 3x -count=1 ./internal/transfer
 	node js/bench/tour-size.mjs
-	ASSOKIT_BIN=$(BIN) node js/bench/tour-timing.mjs
+	ASSOKIT_BIN=$(DEV_BIN) node js/bench/tour-timing.mjs
 
 # Prints (and with RUN=1 runs, exactly as printed) the two occ commands that
 # register a manually started AssoKit with a real Nextcloud. APP_SECRET and

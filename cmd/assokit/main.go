@@ -1,7 +1,9 @@
 // Command assokit is AssoKit, a Nextcloud External App for associations.
 //
 //	assokit          serve, configured by the AppAPI environment (APP_ID, APP_SECRET…)
-//	assokit dev      the embedded demo: a fake Nextcloud seeded with an association
+//	assokit dev      the embedded demo: a fake Nextcloud seeded with an association,
+//	                 only in a binary built with -tags dev (make run builds bin/assokit-dev);
+//	                 the production binary links no fake
 //	assokit healthcheck     exit 0 when the AssoKit of this environment answers /heartbeat
 //	assokit register-json   the --json-info for occ app_api:app:register, from
 //	                        APP_SECRET and APP_PORT (the values AssoKit runs with)
@@ -19,13 +21,11 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"assokit"
 	"assokit/internal/appapi"
-	"assokit/internal/devstack"
 	"assokit/internal/jobs"
 	"assokit/internal/membersync"
 	"assokit/internal/nextcloud"
@@ -118,19 +118,13 @@ func serve(ctx context.Context, cfg appapi.Config, log *slog.Logger, ready func(
 		return err
 	}
 	queue := jobs.New(st, log, jobs.Options{})
-	lifecycle := appapi.NewLifecycle(nc, appapi.Registrations(cfg.AppVersion), log)
-	queue.Handle(web.JobInit, func(ctx context.Context, _ store.Job) error {
-		return lifecycle.Init(ctx,
-			func(ctx context.Context) error { return st.Ping(ctx) },
-			func(ctx context.Context) error { _, err := nc.Version(ctx); return err })
-	})
-	members := membersync.New(st, nc, nil, log)
-	queue.Handle(web.JobPahekoSync, func(ctx context.Context, j store.Job) error { return members.Job(ctx, j.Payload) })
-	transfers := transfer.New(st, nc, log, transfer.Options{Poll: transferPoll})
-	queue.Handle(transfer.JobKind, func(ctx context.Context, j store.Job) error { return transfers.Job(ctx, j.Payload) })
+	host := appapi.NewHost(nc)
+	lifecycle := appapi.NewLifecycle(nc, st, queue, appapi.Registrations(cfg.AppVersion), log)
+	members := membersync.New(st, nc, queue, nil, log)
+	transfers := transfer.New(st, nc, queue, log, transfer.Options{Poll: transferPoll})
 	guide, err := tours.New(st, nc, log, tours.Options{Poll: toursPoll, Association: func(ctx context.Context) string {
-		vals, _ := nc.AppConfigValues(ctx, appapi.SettingAssociationName)
-		return vals[appapi.SettingAssociationName]
+		a, _ := host.Association(ctx)
+		return a.Name
 	}})
 	if err != nil {
 		return err
@@ -140,8 +134,8 @@ func serve(ctx context.Context, cfg appapi.Config, log *slog.Logger, ready func(
 		return s.URL
 	})
 	srv := web.New(web.Deps{AppID: cfg.AppID, AppVersion: cfg.AppVersion,
-		Auth: appapi.NewAuthenticator(cfg.AppID, cfg.AppSecret), Lifecycle: lifecycle,
-		Nextcloud: nc, Store: st, Jobs: queue, Sync: members, Transfer: transfers, Tours: guide, OIDC: provider, Static: assokit.Static(), Log: log})
+		Auth: appapi.NewAuthenticator(cfg.AppID, cfg.AppSecret), Lifecycle: lifecycle, Host: host,
+		Sync: members, Transfer: transfers, Tours: guide, OIDC: provider, Static: assokit.Static(), Log: log})
 
 	network, addr := cfg.ListenAddr()
 	if network == "unix" {
@@ -163,10 +157,7 @@ func serve(ctx context.Context, cfg appapi.Config, log *slog.Logger, ready func(
 	qctx, stopQueue := context.WithCancel(ctx)
 	queueDone := make(chan struct{})
 	go func() { queue.Run(qctx); close(queueDone) }()
-	go members.Poll(qctx, func(ctx context.Context) error {
-		_, err := queue.Enqueue(ctx, web.JobPahekoSync, web.JobPahekoSync, membersync.JobPayload{Trigger: "poll"})
-		return err
-	})
+	go members.Poll(qctx)
 	go guide.Poll(qctx)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
@@ -188,47 +179,4 @@ func serve(ctx context.Context, cfg appapi.Config, log *slog.Logger, ready func(
 		err = nil
 	}
 	return err
-}
-
-// dev runs the embedded demo: the fake Nextcloud, seeded, on ASSOKIT_DEV_ADDR
-// (127.0.0.1:8080), and AssoKit registered with it through the real lifecycle.
-func dev(ctx context.Context, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
-	addr := getenv("ASSOKIT_DEV_ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:8080"
-	}
-	dataDir := getenv("ASSOKIT_DEV_DATA")
-	if dataDir == "" {
-		d, err := os.MkdirTemp("", "assokit-demo-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(d)
-		dataDir = d
-	}
-	transferPoll, toursPoll = devstack.CronInterval, devstack.CronInterval
-	demo, err := devstack.Start(ctx, addr)
-	if err != nil {
-		return err
-	}
-	defer demo.Close()
-	cfg := appapi.Config{AppID: devstack.AppID, AppSecret: demo.Secret, AppVersion: devstack.AppVersion,
-		AppHost: "127.0.0.1", AppPort: 0, NextcloudURL: demo.URL, StorageDir: dataDir, AAVersion: "32.0.0"}
-	appAddr := make(chan net.Addr, 1)
-	errc := make(chan error, 1)
-	go func() { errc <- serve(ctx, cfg, log.With("component", "assokit"), func(a net.Addr) { appAddr <- a }) }()
-	select {
-	case a := <-appAddr:
-		if err := demo.Register(ctx, "http://"+a.String(), assokit.InfoXML); err != nil {
-			return fmt.Errorf("register with the demo Nextcloud: %w", err)
-		}
-		if err := demo.ConnectPaheko(ctx); err != nil {
-			return fmt.Errorf("connect the demo Paheko: %w", err)
-		}
-	case err := <-errc:
-		return err
-	}
-	fmt.Fprintf(stdout, "\nAssoKit demo ready: open %s\n%s\nStop it with Ctrl+C.\n\n",
-		demo.URL, strings.TrimSpace(demo.Summary()))
-	return <-errc
 }

@@ -14,23 +14,27 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"assokit/internal/errcode"
 )
 
 // Errors a Paheko call may wrap; test with errors.Is.
 var (
-	ErrUnreachable  = errors.New("paheko: unreachable")                     // network error, timeout or 5xx
-	ErrUnauthorized = errors.New("paheko: wrong API key or secret")         // 401, 403 "Invalid username or password"
-	ErrRights       = errors.New("paheko: the API key has too low a level") // 403 "You do not have enough rights"
-	ErrProtected    = errors.New("paheko: admin members cannot be changed") // 403 on an admin member
-	ErrCategory     = errors.New("paheko: category not allowed")            // 403 on user/new
-	ErrNotFound     = errors.New("paheko: not found")                       // 404
-	ErrDuplicate    = errors.New("paheko: a member with this name exists")  // 409
-	ErrInvalid      = errors.New("paheko: refused as invalid")              // 400
-	ErrNotPaheko    = errors.New("paheko: the answer is not Paheko's")      // unexpected body
+	ErrUnreachable  = errcode.New("paheko_unreachable", "paheko: unreachable")                       // network error, timeout or 5xx
+	ErrUnauthorized = errcode.New("paheko_refused", "paheko: wrong API key or secret")               // 401, 403 "Invalid username or password"
+	ErrRights       = errcode.New("paheko_key_read_only", "paheko: the API key has too low a level") // 403 "You do not have enough rights"
+	ErrProtected    = errors.New("paheko: admin members cannot be changed")                          // 403 on an admin member
+	ErrCategory     = errors.New("paheko: category not allowed")                                     // 403 on user/new
+	ErrNotFound     = errors.New("paheko: not found")                                                // 404
+	ErrDuplicate    = errors.New("paheko: a member with this name exists")                           // 409
+	ErrInvalid      = errors.New("paheko: refused as invalid")                                       // 400
+	ErrNotPaheko    = errcode.New("paheko_not_paheko", "paheko: the answer is not Paheko's")         // unexpected body
+	ErrFieldName    = errors.New("paheko: not a member field name")                                  // refused before any request
 )
 
 // Error is a failed Paheko call. Message is Paheko's own text (often French).
@@ -250,9 +254,21 @@ func (c *Client) Query(ctx context.Context, sql string) ([]map[string]any, error
 	return res.Results, nil
 }
 
+// fieldName is Paheko's syntax of a member field name
+// (Entities/Users/DynamicField.php, selfCheck).
+var fieldName = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+
+// ValidFieldName reports whether key is a member field name as Paheko
+// allows them: only such names are ever written into SQL sent to Paheko.
+func ValidFieldName(key string) bool { return fieldName.MatchString(key) }
+
 // HasField reports whether the member record has the field key (a custom
-// field such as nextcloud_uid).
+// field such as nextcloud_uid). A key that is not a Paheko field name gives
+// ErrFieldName, without asking Paheko.
 func (c *Client) HasField(ctx context.Context, key string) (bool, error) {
+	if !ValidFieldName(key) {
+		return false, fmt.Errorf("%q: %w", key, ErrFieldName)
+	}
 	_, err := c.Query(ctx, "SELECT "+key+" FROM users LIMIT 0")
 	if errors.Is(err, ErrInvalid) {
 		return false, nil
