@@ -26,7 +26,8 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 COPY --from=js /src/js/dist js/dist
-RUN CGO_ENABLED=1 go build -trimpath -ldflags="-s -w" -o /out/assokit ./cmd/assokit
+# The same flags as `make build` (see the Makefile).
+RUN CGO_ENABLED=1 go build -trimpath -tags nethttpomithttp2 -ldflags="-s -w" -o /out/assokit ./cmd/assokit
 
 # Stage 3: a small runtime with a libc and CA certificates, run as the
 # unprivileged user assokit.

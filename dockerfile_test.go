@@ -117,6 +117,13 @@ func TestDockerfile(t *testing.T) {
 			t.Errorf("HEALTHCHECK = %v, want assokit healthcheck", hc)
 		}
 	})
+	t.Run("built like make build", func(t *testing.T) {
+		mk, _ := os.ReadFile("Makefile")
+		m := regexp.MustCompile(`(?m)^PROD_FLAGS\s*:=\s*(.+)$`).FindSubmatch(mk)
+		if m == nil || !regexp.MustCompile(`go build `+regexp.QuoteMeta(string(m[1]))+` -o \S+ ./cmd/assokit`).Match(all) {
+			t.Errorf("the Dockerfile does not build ./cmd/assokit with the Makefile's PROD_FLAGS %q", m)
+		}
+	})
 	t.Run("dockerignore", func(t *testing.T) {
 		b, err := os.ReadFile(".dockerignore")
 		if err != nil || !strings.Contains(string(b), "node_modules") {
