@@ -119,8 +119,14 @@ func serve(ctx context.Context, cfg appapi.Config, log *slog.Logger, ready func(
 	}
 	queue := jobs.New(st, log, jobs.Options{})
 	host := appapi.NewHost(nc)
+	host.UseHostedName(cfg.Provisioned.AssociationName)
 	lifecycle := appapi.NewLifecycle(nc, st, queue, appapi.Registrations(cfg.AppVersion), log)
 	members := membersync.New(st, nc, queue, nil, log)
+	pv := cfg.Provisioned
+	if err := members.UseHosted(membersync.Hosted{URL: pv.PahekoURL, Key: pv.PahekoKey, Secret: pv.PahekoSecret,
+		Category: pv.PahekoCategory, Admin: pv.Admin}); err != nil {
+		log.Error("a Paheko setting provisioned by the host is invalid: not used", "err", err)
+	}
 	transfers := transfer.New(st, nc, queue, log, transfer.Options{Poll: transferPoll})
 	guide, err := tours.New(st, nc, log, tours.Options{Poll: toursPoll, Association: func(ctx context.Context) string {
 		a, _ := host.Association(ctx)
@@ -133,6 +139,9 @@ func serve(ctx context.Context, cfg appapi.Config, log *slog.Logger, ready func(
 		s, _ := members.Settings(ctx)
 		return s.URL
 	})
+	if err := provider.UseHostedClient(pv.OIDCClientID, pv.OIDCClientSecret); err != nil {
+		log.Error("the sign-on client provisioned by the host is invalid: not used", "err", err)
+	}
 	srv := web.New(web.Deps{AppID: cfg.AppID, AppVersion: cfg.AppVersion,
 		Auth: appapi.NewAuthenticator(cfg.AppID, cfg.AppSecret), Lifecycle: lifecycle, Host: host,
 		Sync: members, Transfer: transfers, Tours: guide, OIDC: provider, Static: assokit.Static(), Log: log})

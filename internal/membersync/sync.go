@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"assokit/internal/errcode"
@@ -47,10 +48,19 @@ type Settings struct {
 	Key       string        `json:"key"`
 	HasSecret bool          `json:"hasSecret"`
 	Interval  time.Duration `json:"-"`
-	Category  int           `json:"category"` // category of new members, 0: Paheko's default
-	Enabled   bool          `json:"enabled"`  // the sync runs (after the admin saw the preview)
-	Admin     string        `json:"admin"`    // the admin whose rights read the accounts
-	secret    string
+	Category  int           `json:"category"`  // category of new members, 0: Paheko's default
+	Enabled   bool          `json:"enabled"`   // the sync runs (after the admin saw the preview)
+	Admin     string        `json:"admin"`     // the admin whose rights read the accounts ("" when none is known yet)
+	AdminFrom string        `json:"adminFrom"` // where Admin comes from: AdminFromHost, AdminFromSaved, AdminFromFirst
+	// Hosted lists the fields the host set at deploy time (url, key,
+	// secret, category, admin): the page shows them as set by the host and
+	// cannot change them.
+	Hosted []string `json:"hosted"`
+	// HostError is ErrHostedInvalid's code when a provisioned value is
+	// invalid, HostErrorField which one (then no provisioned Paheko value is used).
+	HostError      string `json:"hostError,omitempty"`
+	HostErrorField string `json:"hostErrorField,omitempty"`
+	secret         string
 }
 
 // Configured reports whether Paheko's address and credentials are set.
@@ -63,6 +73,10 @@ type Service struct {
 	queue *jobs.Queue
 	http  *http.Client
 	log   *slog.Logger
+
+	hostedMu   sync.Mutex
+	hosted     *hosted // UseHosted
+	firstAdmin string  // found by the last run when nobody named an admin
 }
 
 // New returns the sync service and registers its job (JobSync) on q.
@@ -85,6 +99,7 @@ func (s *Service) Settings(ctx context.Context) (Settings, error) {
 		st.Interval = time.Duration(n) * time.Second
 	}
 	st.Category, _ = strconv.Atoi(v[keyCategory])
+	s.overHosted(&st)
 	return st, nil
 }
 
@@ -100,20 +115,43 @@ type SettingsInput struct {
 // ErrInvalidSettings wraps a setting an admin must correct.
 var ErrInvalidSettings = errcode.New("invalid_settings", "membersync: invalid settings")
 
-// SaveSettings stores in and makes admin the account whose rights read the
-// accounts from now on.
-func (s *Service) SaveSettings(ctx context.Context, in SettingsInput, admin string) error {
-	in.URL = strings.TrimSpace(in.URL)
+// The fields checkSettings refuses, each matching ErrInvalidSettings.
+var (
+	errBadURL      = fmt.Errorf("%w: url", ErrInvalidSettings)
+	errBadInterval = fmt.Errorf("%w: interval", ErrInvalidSettings)
+)
+
+// fieldError is the error of checkSettings about field f (nil if none).
+func fieldError(f string) error {
+	return map[string]error{"url": errBadURL, "interval": errBadInterval}[f]
+}
+
+// checkSettings checks and trims settings before they are kept, as the
+// settings page and the host's provisioning (UseHosted) both need: an
+// http(s) address, an interval of 10 s to one day (0: DefaultInterval).
+// Errors match ErrInvalidSettings.
+func checkSettings(in SettingsInput) (SettingsInput, error) {
+	in.URL, in.Key = strings.TrimSpace(in.URL), strings.TrimSpace(in.Key)
 	if _, err := paheko.New(paheko.Config{URL: in.URL, Key: "k", Secret: "s"}); err != nil {
-		return fmt.Errorf("%w: url", ErrInvalidSettings)
+		return in, errBadURL
 	}
 	if in.IntervalSeconds == 0 {
 		in.IntervalSeconds = int(DefaultInterval / time.Second)
 	}
 	if in.IntervalSeconds < 10 || in.IntervalSeconds > 86400 {
-		return fmt.Errorf("%w: interval", ErrInvalidSettings)
+		return in, errBadInterval
 	}
-	values := map[string]string{keyURL: in.URL, keyKey: strings.TrimSpace(in.Key), keyAdmin: admin,
+	return in, nil
+}
+
+// SaveSettings stores in and makes admin the account whose rights read the
+// accounts from now on. The fields the host set keep the host's values.
+func (s *Service) SaveSettings(ctx context.Context, in SettingsInput, admin string) error {
+	in, err := checkSettings(s.keepHosted(in))
+	if err != nil {
+		return err
+	}
+	values := map[string]string{keyURL: in.URL, keyKey: in.Key, keyAdmin: admin,
 		keyInterval: strconv.Itoa(in.IntervalSeconds), keyCategory: strconv.Itoa(in.Category)}
 	if in.Secret != "" {
 		values[keySecret] = in.Secret
@@ -186,13 +224,24 @@ func (s *Service) gather(ctx context.Context, pc *paheko.Client, st Settings) (I
 	return in, nil
 }
 
-// gatherAccounts lists every account, acting as the admin who saved the
-// settings, and checks that this account is still an enabled admin.
+// gatherAccounts lists every account, acting as the admin the host named,
+// else the admin who saved the settings, else the first enabled member of
+// admin (looked for again at each run), and checks that this account is
+// still an enabled admin.
 func (s *Service) gatherAccounts(ctx context.Context, st Settings) ([]Account, error) {
+	if st.AdminFrom == AdminFromFirst {
+		var err error
+		if st.Admin, err = s.findFirstAdmin(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if st.Admin == "" {
 		return nil, ErrNoAdmin
 	}
 	accounts, err := s.nc.As(st.Admin).Accounts(ctx, 500)
+	if errors.Is(err, nextcloud.ErrForbidden) { // no longer an admin
+		return nil, fmt.Errorf("%w: %w", ErrNoAdmin, err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -50,6 +50,10 @@ func (p *Provider) Snippet(ctx context.Context, categories map[string]int, match
 	if err != nil {
 		return "", err
 	}
+	secret := r.Client.Secret
+	if _, hosted, _ := p.HostedClient(); hosted {
+		secret = HostedSecretShown
+	}
 	return paheko.Snippet(paheko.SnippetParams{ClientURL: r.Issuer, ClientID: r.Client.ID,
-		ClientSecret: r.Client.Secret, Categories: categories, MatchUID: matchUID}), nil
+		ClientSecret: secret, Categories: categories, MatchUID: matchUID}), nil
 }
