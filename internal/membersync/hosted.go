@@ -42,7 +42,7 @@ type hosted struct {
 	err      error
 }
 
-// UseHosted checks h with the settings page's rules (checkSettings) and
+// UseHosted checks h with the settings page's rules (ValidateSettings) and
 // makes its values take the place of the saved ones. When a value is
 // invalid, none of h's Paheko values is used (a half-provisioned connection
 // would reach the wrong Paheko or with the wrong key): it returns an error
@@ -72,7 +72,7 @@ func (s *Service) UseHosted(h Hosted) error {
 		}
 	}
 	if hs.err == nil {
-		out, err := checkSettings(in)
+		out, err := ValidateSettings(in)
 		switch {
 		case err != nil:
 			hs.badField, hs.err = settingsField(err), fmt.Errorf("%w: %w", ErrHostedInvalid, err)
@@ -91,10 +91,10 @@ func (s *Service) UseHosted(h Hosted) error {
 	return hs.err
 }
 
-// settingsField names the field an error of checkSettings is about.
+// settingsField names the field an error of ValidateSettings is about.
 func settingsField(err error) string {
-	for _, f := range []string{"url", "key", "interval", "category"} {
-		if errors.Is(err, fieldError(f)) {
+	for f, e := range map[string]error{"url": ErrBadURL, "key": ErrBadKey, "interval": ErrBadInterval, "category": ErrBadCategory} {
+		if errors.Is(err, e) {
 			return f
 		}
 	}

@@ -51,6 +51,7 @@ func TestHostedSettings(t *testing.T) {
 		field string
 	}{
 		{"address", membersync.Hosted{URL: "ftp://paheko.example", Key: "k", Secret: "s"}, "url"},
+		{"key", membersync.Hosted{Key: "Clé AssoKit"}, "key"},
 		{"category", membersync.Hosted{Category: "membres"}, "category"},
 		{"negative category", membersync.Hosted{Category: "-2"}, "category"},
 	} {
