@@ -14,6 +14,9 @@ type NavApp struct {
 	Name  string
 	Href  string // /index.php/apps/files/
 	Order int
+	// Names is the app's name in other languages, by language code, as
+	// Nextcloud shows it to a user of that language (Name otherwise).
+	Names map[string]string
 }
 
 // PageHandler serves a page of an installed app to a signed-in user.
@@ -69,16 +72,20 @@ func (s *Server) Navigation(uid, current string) []NavEntry {
 // ids AppAPI gives them (app_api_<appid>_<name>).
 func (s *Server) navigationLocked(uid, current string) []NavEntry {
 	var out []NavEntry
-	for _, a := range s.navApps {
-		out = append(out, NavEntry{ID: a.ID, Order: a.Order, Href: a.Href, Icon: "/apps/" + a.ID + "/img/app.svg",
-			Type: "link", Name: a.Name, App: a.ID, Default: a.ID == "dashboard", Active: a.Href == current})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Order < out[j].Order })
-	isAdmin := s.isAdminLocked(uid)
 	lang := ""
 	if u := s.users[uid]; u != nil {
 		lang = u.Language
 	}
+	for _, a := range s.navApps {
+		name := a.Name
+		if n := a.Names[lang]; n != "" {
+			name = n
+		}
+		out = append(out, NavEntry{ID: a.ID, Order: a.Order, Href: a.Href, Icon: "/apps/" + a.ID + "/img/app.svg",
+			Type: "link", Name: name, App: a.ID, Default: a.ID == "dashboard", Active: a.Href == current})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Order < out[j].Order })
+	isAdmin := s.isAdminLocked(uid)
 	for _, id := range sortedKeys(s.apps) {
 		app := s.apps[id]
 		if !app.Enabled {
