@@ -148,13 +148,21 @@ test('@nextcloud/vue controls look as in Nextcloud: bordered inputs, primary but
 		return all.some((s) => (parseFloat(s.borderTopWidth) >= 1 && s.borderTopColor !== 'rgba(0, 0, 0, 0)') || (s.boxShadow !== 'none' && s.boxShadow !== ''))
 	})
 	assert.ok(ring, 'text fields have a visible border')
-	const primary = page.locator(panel + ' .button-vue--primary').first()
+	const primary = page.locator(panel + ' .button-vue--primary:not([disabled])').first()
+	await primary.scrollIntoViewIfNeeded()
 	await primary.hover()
-	await page.waitForTimeout(200)
-	const look = await primary.evaluate((el) => {
-		const s = getComputedStyle(el)
-		return { bg: s.backgroundColor, color: s.color, height: el.getBoundingClientRect().height }
-	})
+	// Once the hover transition is over.
+	let look
+	for (let i = 0; i < 20; i++) {
+		look = await primary.evaluate((el) => {
+			const s = getComputedStyle(el)
+			return { bg: s.backgroundColor, color: s.color, height: el.getBoundingClientRect().height }
+		})
+		if (look.bg === 'rgb(0, 80, 122)') {
+			break
+		}
+		await page.waitForTimeout(100)
+	}
 	assert.equal(look.bg, 'rgb(0, 80, 122)', 'primary hover is --color-primary-element-hover')
 	assert.equal(look.color, 'rgb(255, 255, 255)', 'and its label stays white')
 	assert.ok(look.height >= 34, 'buttons are at least the clickable area high')
