@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { startDemo, stopDemo } from './demo.mjs'
-import { checkA11y, checkNoSideScroll, checkOpaquePanel, inView, open, swipeUp } from './harness.mjs'
+import { checkA11y, checkButtonsWhole, checkNoSideScroll, checkOpaquePanel, inView, open, swipeUp } from './harness.mjs'
 
 let env
 
@@ -49,6 +49,7 @@ for (const [uid, who] of [['camille', 'an admin'], ['lea', 'a member'], ['jeanne
 				await checkOpaquePanel(page)
 				if (mode === 'touch') {
 					await checkNoSideScroll(page)
+					await checkButtonsWhole(page)
 				}
 			}
 			assert.deepEqual(errors, [])

@@ -217,3 +217,15 @@ export async function swipeUp(page, x, y, distance) {
 	await cdp.detach()
 	await page.waitForTimeout(100)
 }
+
+/**
+ * Fails when a button of AssoKit's panel shows its label cut ("C…"):
+ * buttons say what they do, whole, on a phone too.
+ * @param {import('playwright-core').Page} page the page
+ */
+export async function checkButtonsWhole(page) {
+	const cut = await page.evaluate((sel) => [...document.querySelectorAll(sel + ' .button-vue')]
+		.filter((b) => b.textContent.trim() && b.getClientRects().length && [b, ...b.querySelectorAll('*')].some((e) => e.scrollWidth > e.clientWidth + 1))
+		.map((b) => b.textContent.trim()), assokitRoot)
+	assert.deepEqual(cut, [], 'buttons shown whole')
+}
