@@ -27,11 +27,13 @@ lint: $(JS_OUT)
 
 # The production binary: it links no fake and no demo. Most of an idle
 # AssoKit's memory is its own code mapped from the binary (make bench), so it
-# is stripped and leaves out net/http's HTTP/2, which AssoKit never speaks:
-# Nextcloud's proxy, HaRP's tunnel and Paheko talk HTTP/1.1 with it.
-PROD_FLAGS := -trimpath -tags nethttpomithttp2 -ldflags="-s -w"
+# is stripped, leaves out net/http's HTTP/2, which AssoKit never speaks
+# (Nextcloud's proxy, HaRP's tunnel and Paheko talk HTTP/1.1 with it), and
+# SQLite is compiled for size: AssoKit's queries are few and small.
+PROD_FLAGS  := -trimpath -tags nethttpomithttp2 -ldflags="-s -w"
+PROD_CFLAGS := -Os
 build: $(JS_OUT)
-	CGO_ENABLED=1 $(GO) build $(PROD_FLAGS) -o $(BIN) ./cmd/assokit
+	CGO_ENABLED=1 CGO_CFLAGS="$(PROD_CFLAGS)" $(GO) build $(PROD_FLAGS) -o $(BIN) ./cmd/assokit
 
 # The same program with the embedded demo (`assokit-dev dev`).
 build-dev: $(JS_OUT)
