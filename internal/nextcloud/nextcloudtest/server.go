@@ -43,7 +43,9 @@ type Server struct {
 	shares       []*Share
 	lastShare    int // ids of oc_share
 	fault        Fault
-	fileBytes    int64 // file content served or received over WebDAV
+	deck         *deckState // nil until Deck is first used
+	talk         *talkState // nil until Talk is first used
+	fileBytes    int64      // file content served or received over WebDAV
 	cronStop     chan struct{}
 	nextID       int
 	now          func() time.Time
@@ -263,6 +265,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		class = "DAV"
 	case strings.HasPrefix(p, "/index.php/apps/app_api/proxy/"):
 		class = "PROXY"
+	case strings.HasPrefix(p, "/index.php/apps/deck/api/"), strings.HasSuffix(p, "/transferOwner") && strings.HasPrefix(p, "/index.php/apps/deck/"):
+		class = "DECK"
 	}
 	s.mu.Lock()
 	s.requests[class]++
@@ -289,6 +293,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveDAV(w, r)
 	case "PROXY":
 		s.serveProxy(w, r)
+	case "DECK":
+		s.serveDeck(w, r)
 	default:
 		s.servePages(w, r)
 	}
