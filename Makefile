@@ -1,64 +1,79 @@
 # AssoKit. `make run` starts the embedded demo; `make test` runs every test.
 GO       ?= go
 BIN      := bin/assokit
+DEV_BIN  := bin/assokit-dev
 NPM_DEPS := node_modules/.package-lock.json
 JS_OUT   := js/dist/assokit-main.js
 
-.PHONY: run test test-go test-browser lint build js bench register clean
+.PHONY: run test test-go test-browser lint build build-dev js bench register clean
 
-run: build ## the embedded demo on http://127.0.0.1:8080
-	./$(BIN) dev
+run: build-dev ## the embedded demo on http://127.0.0.1:8080
+	./$(DEV_BIN) dev
 
-test: build test-go test-browser ## unit, end-to-end and browser tests
+test: build build-dev test-go test-browser ## unit, end-to-end and browser tests
 
 test-go: $(JS_OUT)
 	$(GO) vet ./...
+	$(GO) vet -tags dev ./cmd/assokit
 	$(GO) test -race -count=1 ./...
 
-test-browser: build $(NPM_DEPS)
-	ASSOKIT_BIN=$(BIN) npm run test:browser
+test-browser: build-dev $(NPM_DEPS)
+	ASSOKIT_BIN=$(DEV_BIN) npm run test:browser
 
 lint: $(JS_OUT)
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
 	$(GO) vet ./...
+	$(GO) vet -tags dev ./cmd/assokit
 
+# The production binary: it links no fake and no demo.
 build: $(JS_OUT)
 	CGO_ENABLED=1 $(GO) build -o $(BIN) ./cmd/assokit
+
+# The same program with the embedded demo (`assokit-dev dev`).
+build-dev: $(JS_OUT)
+	CGO_ENABLED=1 $(GO) build -tags dev -o $(DEV_BIN) ./cmd/assokit
 
 js: $(NPM_DEPS)
 	npm run build
 
+# npm ci installs exactly the committed lock file (which records every
+# platform's optional packages) and never rewrites it.
 $(NPM_DEPS): package.json package-lock.json
-	npm install --no-audit --no-fund
+	npm ci --no-audit --no-fund
 	touch $@
 
 $(JS_OUT): $(NPM_DEPS) vite.config.js $(wildcard js/src/*) $(wildcard l10n/*.json)
 	npm run build
 
-bench: build $(NPM_DEPS) ## figures: binary size, idle memory, start time, API latency, member sync, sign-on, transfer, tours
+bench: build build-dev $(NPM_DEPS) ## figures: binary size, idle memory, start time, API latency, member sync, sign-on, transfer, tours
 	@echo "binary size: $$(stat -c %s $(BIN)) bytes"
 	@gzip -c js/dist/assokit-main.js | wc -c | xargs echo "page script (gzip) bytes:"
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./cmd/assokit
 	$(GO) test -run '^$$' -bench . -benchtime 5x -count=1 ./internal/membersync
 	$(GO) test -run '^$$' -bench . -benchtime 3x -count=1 ./internal/transfer
 	node js/bench/tour-size.mjs
-	ASSOKIT_BIN=$(BIN) node js/bench/tour-timing.mjs
+	ASSOKIT_BIN=$(DEV_BIN) node js/bench/tour-timing.mjs
 
-# Prints (and with RUN=1 runs, through OCC) the commands that register a
-# manually started AssoKit with a real Nextcloud. Set OCC, e.g.
-# OCC="sudo -u www-data php /var/www/nextcloud/occ", and the same
-# APP_SECRET/APP_PORT as the running AssoKit.
-OCC        ?= php occ
+# Prints (and with RUN=1 runs, exactly as printed) the two occ commands that
+# register a manually started AssoKit with a real Nextcloud. APP_SECRET and
+# APP_PORT must be the values AssoKit runs with; OCC is how to call occ, e.g.
+# OCC="sudo -u www-data php /var/www/nextcloud/occ"; APP_HOST_FOR_NC is the
+# host where Nextcloud reaches AssoKit; NEXTCLOUD_URL where AssoKit reaches
+# Nextcloud. On a Nextcloud server without Go, `assokit register-json` prints
+# the --json-info (see README.md).
+OCC             ?= php occ
 APP_HOST_FOR_NC ?= localhost
-APP_PORT   ?= 23000
-register:
-	@test -n "$(APP_SECRET)" || (echo "set APP_SECRET (the value AssoKit was started with)"; exit 1)
-	@echo '$(OCC) app_api:daemon:register manual_install "Manual install" manual-install http $(APP_HOST_FOR_NC) $${NEXTCLOUD_URL:-http://localhost}'
-	@echo "$(OCC) app_api:app:register assokit manual_install --json-info '$$(go run ./cmd/assokit register-json)' --wait-finish"
-	@if [ "$(RUN)" = 1 ]; then \
-		$(OCC) app_api:daemon:register manual_install "Manual install" manual-install http $(APP_HOST_FOR_NC) $${NEXTCLOUD_URL:-http://localhost} || true; \
-		$(OCC) app_api:app:register assokit manual_install --json-info "$$(APP_SECRET=$(APP_SECRET) APP_PORT=$(APP_PORT) go run ./cmd/assokit register-json)" --wait-finish; \
-	fi
+APP_PORT        ?= 23000
+NEXTCLOUD_URL   ?= http://localhost
+register: export APP_PORT := $(APP_PORT)
+register: build
+	@test -n "$$APP_SECRET" || (echo "set APP_SECRET (the value AssoKit was started with)"; exit 1)
+	@json=$$(./$(BIN) register-json) || exit 1; \
+	json=$$(printf '%s' "$$json" | sed "s/'/'\\\\''/g"); \
+	daemon="$(OCC) app_api:daemon:register manual_install 'Manual install' manual-install http $(APP_HOST_FOR_NC) $(NEXTCLOUD_URL)"; \
+	app="$(OCC) app_api:app:register assokit manual_install --json-info '$$json' --wait-finish"; \
+	printf '%s\n' "$$daemon" "$$app"; \
+	if [ "$(RUN)" = 1 ]; then eval "$$daemon" || true; eval "$$app"; fi
 
 clean:
 	rm -rf bin node_modules js/dist/*.js js/dist/*.css

@@ -187,6 +187,8 @@ func TestRejectsBadAuth(t *testing.T) {
 		{"wrong app", "POST", "/init", map[string]string{"EX-APP-ID": "other", "EX-APP-VERSION": "0.1.0", "AUTHORIZATION-APP-API": sign("", testSecret)}, 401},
 		{"no version", "GET", "/api/status", map[string]string{"EX-APP-ID": "assokit", "AUTHORIZATION-APP-API": sign("alice", testSecret)}, 401},
 		{"system call on a user route", "GET", "/api/status", map[string]string{"EX-APP-ID": "assokit", "EX-APP-VERSION": "0.1.0", "AUTHORIZATION-APP-API": sign("", testSecret)}, 401},
+		{"init signed for a user", "POST", "/init", map[string]string{"EX-APP-ID": "assokit", "EX-APP-VERSION": "0.1.0", "AUTHORIZATION-APP-API": sign("alice", testSecret)}, 403},
+		{"enabled signed for a user", "PUT", "/enabled?enabled=0", map[string]string{"EX-APP-ID": "assokit", "EX-APP-VERSION": "0.1.0", "AUTHORIZATION-APP-API": sign("alice", testSecret)}, 403},
 		{"unknown route", "GET", "/nope", map[string]string{"EX-APP-ID": "assokit", "EX-APP-VERSION": "0.1.0", "AUTHORIZATION-APP-API": sign("", testSecret)}, 404},
 	}
 	for _, tt := range tests {

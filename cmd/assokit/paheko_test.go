@@ -19,7 +19,7 @@ import (
 	"assokit/internal/nextcloud/nextcloudtest"
 )
 
-// startDemo runs the embedded demo as `assokit dev` does: fake Nextcloud and
+// startDemo runs the embedded demo as `assokit-dev dev` does: fake Nextcloud and
 // Paheko seeded, AssoKit registered and connected to Paheko.
 func startDemo(t testing.TB) *devstack.Demo {
 	t.Helper()

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Route is a proxy route of the manifest, with AppAPI's numeric access
@@ -54,8 +55,22 @@ func ParseManifest(infoXML []byte) (Manifest, error) {
 }
 
 // RegisterJSON is the --json-info of `occ app_api:app:register` for a
-// manual install (NC 30–32 want integer access levels there).
+// manual install (NC 30–32 want integer access levels there). secret and port
+// must be the APP_SECRET and APP_PORT AssoKit runs with: AppAPI stores them
+// and calls http://<daemon host>:<port>, so an empty secret or port 0 leaves
+// the app registered where nothing answers. It returns an error naming each
+// missing value.
 func (m Manifest) RegisterJSON(secret string, port int) ([]byte, error) {
+	var missing []string
+	if secret == "" {
+		missing = append(missing, "APP_SECRET")
+	}
+	if port <= 0 || port > 65535 {
+		missing = append(missing, "APP_PORT")
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("register-json needs %s, the same values AssoKit runs with", strings.Join(missing, " and "))
+	}
 	routes := make([]map[string]any, 0, len(m.Routes))
 	for _, r := range m.Routes {
 		routes = append(routes, map[string]any{"url": r.URL, "verb": r.Verb, "access_level": r.AccessLevel,

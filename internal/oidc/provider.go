@@ -190,7 +190,9 @@ type TokenResponse struct {
 	Scope       string `json:"scope"`
 }
 
-// Token exchanges a code. Every failure is an *Error to answer as JSON.
+// Token exchanges a code. Every failure is an *Error to answer as JSON. The
+// account must still be enabled and hold a Paheko role; a code_verifier is
+// refused for a code issued without a challenge.
 func (p *Provider) Token(ctx context.Context, form url.Values) (TokenResponse, error) {
 	req, err := ParseTokenRequest(form)
 	if err != nil {
@@ -208,8 +210,7 @@ func (p *Provider) Token(ctx context.Context, form url.Values) (TokenResponse, e
 	code, err := p.store.UseOIDCCode(ctx, codeHash)
 	switch {
 	case errors.Is(err, store.ErrCodeUsed):
-		// A replayed code: revoke what it gave, as RFC 6749 §4.1.2 advises.
-		p.store.RevokeOIDCTokensOfCode(ctx, codeHash)
+		// A replayed code: the store revoked what it gave (RFC 6749 §4.1.2).
 		return TokenResponse{}, oauthError(400, "invalid_grant", "the code was already used")
 	case errors.Is(err, store.ErrNotFound):
 		return TokenResponse{}, oauthError(400, "invalid_grant", "unknown code")
@@ -223,15 +224,23 @@ func (p *Provider) Token(ctx context.Context, form url.Values) (TokenResponse, e
 		return TokenResponse{}, oauthError(400, "invalid_grant", "redirect_uri does not match the authorization request")
 	case code.Challenge != "" && req.Verifier == "":
 		return TokenResponse{}, oauthError(400, "invalid_grant", "code_verifier is required")
+	case code.Challenge == "" && req.Verifier != "":
+		// A verifier for a code issued without a challenge: a PKCE downgrade
+		// (RFC 9700 §2.1.1).
+		return TokenResponse{}, oauthError(400, "invalid_grant", "the authorization request had no code_challenge")
 	case code.Challenge != "" && subtle.ConstantTimeCompare([]byte(s256(req.Verifier)), []byte(code.Challenge)) != 1:
 		return TokenResponse{}, oauthError(400, "invalid_grant", "code_verifier does not match")
 	}
-	acc, err := p.nc.As(code.UID).Account(ctx, code.UID)
+	acc, err := p.allowedAccount(ctx, code.UID, "invalid_grant", 400)
 	if err != nil {
 		return TokenResponse{}, err
 	}
 	access := randomString(32)
-	if err := p.store.SaveOIDCToken(ctx, hash(access), code.UID, codeHash, p.now().Add(TokenTTL)); err != nil {
+	err = p.store.SaveOIDCToken(ctx, hash(access), code.UID, codeHash, p.now().Add(TokenTTL))
+	if errors.Is(err, store.ErrCodeUsed) {
+		return TokenResponse{}, oauthError(400, "invalid_grant", "the code was already used")
+	}
+	if err != nil {
 		return TokenResponse{}, err
 	}
 	idToken, err := p.idToken(ctx, c.ID, acc, code.Nonce)
@@ -242,8 +251,32 @@ func (p *Provider) Token(ctx context.Context, form url.Values) (TokenResponse, e
 		IDToken: idToken, Scope: "openid email profile"}, nil
 }
 
+// allowedAccount reads account uid and checks that it may still open
+// Paheko: enabled and in one of the role groups. Otherwise it returns an
+// *Error with the given OAuth code and status. Nextcloud refuses OCS acting
+// as a disabled account (401, fixtures nextcloud-32-more 315): that too
+// means the account may no longer sign in.
+func (p *Provider) allowedAccount(ctx context.Context, uid, code string, status int) (nextcloud.Account, error) {
+	acc, err := p.nc.As(uid).Account(ctx, uid)
+	if errors.Is(err, nextcloud.ErrUnauthorized) || errors.Is(err, nextcloud.ErrNotFound) {
+		return acc, oauthError(status, code, "the account is disabled or deleted")
+	}
+	if err != nil {
+		return acc, err
+	}
+	if !acc.Enabled {
+		return acc, oauthError(status, code, "the account is disabled")
+	}
+	if paheko.RoleFor(acc.Groups) == "" {
+		return acc, oauthError(status, code, "the account has no Paheko role any more")
+	}
+	return acc, nil
+}
+
 // UserInfo returns the claims of the account an access token was issued
-// to, with paheko_role computed from its groups now.
+// to, with paheko_role computed from its groups now. An account disabled,
+// deleted or left without a role since the token was issued gets
+// invalid_token.
 func (p *Provider) UserInfo(ctx context.Context, token string) (map[string]any, error) {
 	uid, exp, err := p.store.OIDCToken(ctx, hash(token))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !p.now().Before(exp)) {
@@ -252,19 +285,14 @@ func (p *Provider) UserInfo(ctx context.Context, token string) (map[string]any, 
 	if err != nil {
 		return nil, err
 	}
-	acc, err := p.nc.As(uid).Account(ctx, uid)
+	acc, err := p.allowedAccount(ctx, uid, "invalid_token", 401)
 	if err != nil {
 		return nil, err
 	}
-	if !acc.Enabled {
-		return nil, oauthError(401, "invalid_token", "the account is disabled")
-	}
-	info := map[string]any{"sub": uid, "preferred_username": uid, "name": acc.DisplayName}
+	info := map[string]any{"sub": uid, "preferred_username": uid, "name": acc.DisplayName,
+		"paheko_role": paheko.RoleFor(acc.Groups)}
 	if acc.Email != "" {
 		info["email"] = acc.Email
-	}
-	if role := paheko.RoleFor(acc.Groups); role != "" {
-		info["paheko_role"] = role
 	}
 	return info, nil
 }

@@ -7,9 +7,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"math/big"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -161,23 +163,25 @@ func TestStateEchoedByteForByte(t *testing.T) {
 	}
 }
 
+// wantOAuthError fails the test unless err is an OAuth error with code want.
+func wantOAuthError(t *testing.T, name, want string, err error) {
+	t.Helper()
+	var oe *oidc.Error
+	if !errors.As(err, &oe) || oe.Code != want {
+		t.Errorf("%s: %v, want %s", name, err, want)
+	}
+}
+
 func TestTokenRefusals(t *testing.T) {
 	p, _, now := newProvider(t)
 	ctx := context.Background()
-	wantErr := func(name, code string, err error) {
-		t.Helper()
-		var oe *oidc.Error
-		if !errors.As(err, &oe) || oe.Code != code {
-			t.Errorf("%s: %v, want %s", name, err, code)
-		}
-	}
 	code, _ := login(t, p, "jeanne", authorizeQuery())
 	_, err := p.Token(ctx, tokenForm(p, code, "client_secret", "wrong"))
-	wantErr("wrong secret", "invalid_client", err)
+	wantOAuthError(t, "wrong secret", "invalid_client", err)
 
 	code, _ = login(t, p, "jeanne", authorizeQuery())
 	_, err = p.Token(ctx, tokenForm(p, code, "redirect_uri", pahekoURL+"/admin/login.php"))
-	wantErr("other redirect URI", "invalid_grant", err)
+	wantOAuthError(t, "other redirect URI", "invalid_grant", err)
 
 	code, _ = login(t, p, "jeanne", authorizeQuery())
 	tok, err := p.Token(ctx, tokenForm(p, code))
@@ -185,7 +189,7 @@ func TestTokenRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = p.Token(ctx, tokenForm(p, code))
-	wantErr("reused code", "invalid_grant", err)
+	wantOAuthError(t, "reused code", "invalid_grant", err)
 	if _, err := p.UserInfo(ctx, tok.AccessToken); err == nil {
 		t.Error("the token of a replayed code still works")
 	}
@@ -193,13 +197,13 @@ func TestTokenRefusals(t *testing.T) {
 	code, _ = login(t, p, "jeanne", authorizeQuery())
 	*now = now.Add(oidc.CodeTTL)
 	_, err = p.Token(ctx, tokenForm(p, code))
-	wantErr("expired code", "invalid_grant", err)
+	wantOAuthError(t, "expired code", "invalid_grant", err)
 
 	_, err = p.Token(ctx, tokenForm(p, "made-up-code"))
-	wantErr("unknown code", "invalid_grant", err)
+	wantOAuthError(t, "unknown code", "invalid_grant", err)
 
 	_, err = p.UserInfo(ctx, "made-up-token")
-	wantErr("unknown token", "invalid_token", err)
+	wantOAuthError(t, "unknown token", "invalid_token", err)
 }
 
 func TestPKCE(t *testing.T) {
@@ -245,4 +249,76 @@ func jwkKey(k map[string]string) any {
 		ei = ei<<8 | int(b)
 	}
 	return &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: ei}
+}
+
+func TestTokensOnlyForAccountsStillAllowed(t *testing.T) {
+	p, nc, _ := newProvider(t)
+	ctx := context.Background()
+	jeanne := nextcloudtest.User{ID: "jeanne", DisplayName: "Jeanne", Email: "jeanne@asso.example", Groups: []string{"paheko_compta"}, Enabled: true}
+
+	// Disabled between authorize and token: no token.
+	code, _ := login(t, p, "jeanne", authorizeQuery())
+	disabled := jeanne
+	disabled.Enabled = false
+	nc.AddUser(disabled)
+	_, err := p.Token(ctx, tokenForm(p, code))
+	wantOAuthError(t, "disabled account at token", "invalid_grant", err)
+
+	// Removed from every role group between authorize and token: no token.
+	nc.AddUser(jeanne)
+	code, _ = login(t, p, "jeanne", authorizeQuery())
+	noRole := jeanne
+	noRole.Groups = nil
+	nc.AddUser(noRole)
+	_, err = p.Token(ctx, tokenForm(p, code))
+	wantOAuthError(t, "account without a role at token", "invalid_grant", err)
+
+	// A token issued, then the account loses access: userinfo refuses.
+	for name, later := range map[string]nextcloudtest.User{"disabled": disabled, "without a role": noRole} {
+		nc.AddUser(jeanne)
+		code, _ = login(t, p, "jeanne", authorizeQuery())
+		tok, err := p.Token(ctx, tokenForm(p, code))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc.AddUser(later)
+		_, err = p.UserInfo(ctx, tok.AccessToken)
+		wantOAuthError(t, "userinfo of an account "+name, "invalid_token", err)
+	}
+}
+
+func TestPKCEDowngradeRefused(t *testing.T) {
+	p, _, _ := newProvider(t)
+	code, _ := login(t, p, "jeanne", authorizeQuery())
+	_, err := p.Token(context.Background(), tokenForm(p, code, "code_verifier", strings.Repeat("v", 50)))
+	wantOAuthError(t, "a code_verifier for a code issued without a challenge", "invalid_grant", err)
+}
+
+// TestReplayRevokesAtomically replays a code while its first exchange is
+// still waiting for Nextcloud: the token of the first exchange must not
+// survive the replay.
+func TestReplayRevokesAtomically(t *testing.T) {
+	p, nc, _ := newProvider(t)
+	ctx := context.Background()
+	code, _ := login(t, p, "jeanne", authorizeQuery())
+	replayed := make(chan error, 1)
+	var once sync.Once
+	nc.SetFault(func(r *http.Request) (int, time.Duration) {
+		if strings.HasSuffix(r.URL.Path, "/cloud/users/jeanne") {
+			once.Do(func() {
+				_, err := p.Token(ctx, tokenForm(p, code))
+				replayed <- err
+			})
+		}
+		return 0, 0
+	})
+	tok, err := p.Token(ctx, tokenForm(p, code))
+	if rerr := <-replayed; rerr == nil {
+		t.Fatal("the replayed code was accepted")
+	}
+	if err == nil {
+		if _, err := p.UserInfo(ctx, tok.AccessToken); err == nil {
+			t.Error("the token of a replayed code still works")
+		}
+	}
 }

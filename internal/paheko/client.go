@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,6 +32,7 @@ var (
 	ErrDuplicate    = errors.New("paheko: a member with this name exists")  // 409
 	ErrInvalid      = errors.New("paheko: refused as invalid")              // 400
 	ErrNotPaheko    = errors.New("paheko: the answer is not Paheko's")      // unexpected body
+	ErrFieldName    = errors.New("paheko: not a member field name")         // refused before any request
 )
 
 // Error is a failed Paheko call. Message is Paheko's own text (often French).
@@ -250,9 +252,21 @@ func (c *Client) Query(ctx context.Context, sql string) ([]map[string]any, error
 	return res.Results, nil
 }
 
+// fieldName is Paheko's syntax of a member field name
+// (Entities/Users/DynamicField.php, selfCheck).
+var fieldName = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+
+// ValidFieldName reports whether key is a member field name as Paheko
+// allows them: only such names are ever written into SQL sent to Paheko.
+func ValidFieldName(key string) bool { return fieldName.MatchString(key) }
+
 // HasField reports whether the member record has the field key (a custom
-// field such as nextcloud_uid).
+// field such as nextcloud_uid). A key that is not a Paheko field name gives
+// ErrFieldName, without asking Paheko.
 func (c *Client) HasField(ctx context.Context, key string) (bool, error) {
+	if !ValidFieldName(key) {
+		return false, fmt.Errorf("%q: %w", key, ErrFieldName)
+	}
 	_, err := c.Query(ctx, "SELECT "+key+" FROM users LIMIT 0")
 	if errors.Is(err, ErrInvalid) {
 		return false, nil

@@ -96,3 +96,33 @@ func TestMembersPaged(t *testing.T) {
 		t.Errorf("HasField = %v, %v", has, err)
 	}
 }
+
+func TestFieldNamesNeverReachSQL(t *testing.T) {
+	fake := pahekotest.NewServer(t)
+	fake.AddKey("r", "read-secret-456", pahekotest.LevelRead)
+	c := newClient(t, fake, "r", "read-secret-456")
+	for _, key := range []string{
+		"nom FROM users UNION SELECT password",
+		"id, (SELECT password FROM users)",
+		"nextcloud_uid--",
+		"Nom",
+		"_x",
+		"x__y",
+		"x_",
+		"1x",
+		"",
+		"nom;",
+		"prénom",
+	} {
+		before := fake.RequestCount()
+		has, err := c.HasField(context.Background(), key)
+		if has || !errors.Is(err, paheko.ErrFieldName) || fake.RequestCount() != before {
+			t.Errorf("HasField(%q) = %v, %v after %d requests; want ErrFieldName and no request", key, has, err, fake.RequestCount()-before)
+		}
+	}
+	for _, key := range []string{"nextcloud_uid", "email", "numero", "a1_b2", "x"} {
+		if !paheko.ValidFieldName(key) {
+			t.Errorf("%q refused", key)
+		}
+	}
+}

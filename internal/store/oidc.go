@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -81,33 +82,65 @@ func (s *Store) SaveOIDCCode(ctx context.Context, c OIDCCode) error {
 	return nil
 }
 
+// Values of oidc_codes.used.
+const (
+	codeFresh    = 0
+	codeUsed     = 1
+	codeReplayed = 2 // presented again: its tokens are revoked and no new one is saved
+)
+
 // UseOIDCCode marks the code used and returns it, once: a second call gives
-// ErrCodeUsed, an unknown code ErrNotFound. Expiry is the caller's check.
+// ErrCodeUsed, an unknown code ErrNotFound. A second call also revokes, in
+// the same transaction, every token issued for the code and marks it
+// replayed, so that a token still being issued for the first call is
+// refused by SaveOIDCToken (RFC 6749 §4.1.2). Expiry is the caller's check.
 func (s *Store) UseOIDCCode(ctx context.Context, hash string) (OIDCCode, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE oidc_codes SET used = 1 WHERE code_hash = ? AND used = 0`, hash)
+	c := OIDCCode{Hash: hash}
+	replayed := false
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var exp int64
+		var used int
+		err := tx.QueryRowContext(ctx, `SELECT uid, client_id, redirect_uri, nonce, challenge, method, expires_at, used
+			FROM oidc_codes WHERE code_hash = ?`, hash).Scan(&c.UID, &c.ClientID, &c.RedirectURI, &c.Nonce, &c.Challenge, &c.Method, &exp, &used)
+		if err := scanNotFound(err, "read code"); err != nil {
+			return err
+		}
+		c.ExpiresAt = time.UnixMilli(exp)
+		if used == codeFresh {
+			_, err = tx.ExecContext(ctx, `UPDATE oidc_codes SET used = ? WHERE code_hash = ?`, codeUsed, hash)
+			return err
+		}
+		replayed = true
+		if _, err := tx.ExecContext(ctx, `UPDATE oidc_codes SET used = ? WHERE code_hash = ?`, codeReplayed, hash); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM oidc_tokens WHERE code_hash = ?`, hash)
+		return err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return OIDCCode{}, err
+	}
 	if err != nil {
 		return OIDCCode{}, fmt.Errorf("store: use code: %w", err)
 	}
-	c := OIDCCode{Hash: hash}
-	var exp int64
-	err = s.db.QueryRowContext(ctx, `SELECT uid, client_id, redirect_uri, nonce, challenge, method, expires_at
-		FROM oidc_codes WHERE code_hash = ?`, hash).Scan(&c.UID, &c.ClientID, &c.RedirectURI, &c.Nonce, &c.Challenge, &c.Method, &exp)
-	if err := scanNotFound(err, "read code"); err != nil {
-		return OIDCCode{}, err
-	}
-	c.ExpiresAt = time.UnixMilli(exp)
-	if n, _ := res.RowsAffected(); n == 0 {
+	if replayed {
 		return c, ErrCodeUsed
 	}
 	return c, nil
 }
 
-// SaveOIDCToken stores an access token (by hash) issued for a code.
+// SaveOIDCToken stores an access token (by hash) issued for a code. It
+// returns ErrCodeUsed, and saves nothing, when the code was replayed since
+// it was used.
 func (s *Store) SaveOIDCToken(ctx context.Context, hash, uid, codeHash string, expires time.Time) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO oidc_tokens (token_hash, uid, code_hash, expires_at) VALUES (?, ?, ?, ?)`,
-		hash, uid, codeHash, expires.UnixMilli())
+	res, err := s.db.ExecContext(ctx, `INSERT INTO oidc_tokens (token_hash, uid, code_hash, expires_at)
+		SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM oidc_codes WHERE code_hash = ? AND used = ?)`,
+		hash, uid, codeHash, expires.UnixMilli(), codeHash, codeUsed)
 	if err != nil {
 		return fmt.Errorf("store: save token: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return ErrCodeUsed
 	}
 	return nil
 }
@@ -121,15 +154,6 @@ func (s *Store) OIDCToken(ctx context.Context, hash string) (string, time.Time, 
 		return "", time.Time{}, err
 	}
 	return uid, time.UnixMilli(exp), nil
-}
-
-// RevokeOIDCTokensOfCode deletes the tokens issued for a code (a replayed
-// code revokes what it gave).
-func (s *Store) RevokeOIDCTokensOfCode(ctx context.Context, codeHash string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM oidc_tokens WHERE code_hash = ?`, codeHash); err != nil {
-		return fmt.Errorf("store: revoke tokens: %w", err)
-	}
-	return nil
 }
 
 // PurgeOIDC deletes codes and tokens expired for more than a day.

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,7 +36,13 @@ type Store struct {
 // Open opens (creating if needed) the SQLite database at path and brings its
 // schema up to date. WAL, a busy timeout, foreign keys and immediate
 // transactions are set in the DSN so that every pooled connection has them.
+// The database holds secrets (signing keys, the sign-on client secret, the
+// Paheko secret): its folder is made 0700 and its files 0600, whatever the
+// umask, those of an older database included.
 func Open(ctx context.Context, path string) (*Store, error) {
+	if err := protectFiles(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_busy_timeout", "5000")
@@ -55,6 +63,32 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// protectFiles creates the database's folder 0700 and its file 0600 before
+// SQLite opens it (SQLite gives the -wal and -shm files the database file's
+// mode), and narrows the modes of those that already exist. A folder that is
+// not AssoKit's own (a volume's root owned by another user) keeps its mode:
+// the files in it are still private.
+func protectFiles(path string) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("store: create %s: %w", dir, err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil && !errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("store: protect %s: %w", dir, err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: create %s: %w", path, err)
+	}
+	f.Close()
+	for _, name := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(name, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("store: protect %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // SetClock replaces the clock used for timestamps; tests use it to move time.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -125,4 +126,44 @@ func TestJobLifecycle(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, tt.run)
 	}
+}
+
+func TestFilesArePrivate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	path := filepath.Join(dir, "assokit.db")
+	check := func(when string) {
+		t.Helper()
+		for name, want := range map[string]os.FileMode{dir: 0o700, path: 0o600, path + "-wal": 0o600, path + "-shm": 0o600} {
+			fi, err := os.Stat(name)
+			if err != nil {
+				t.Fatalf("%s: %v", when, err)
+			}
+			if got := fi.Mode().Perm(); got != want {
+				t.Errorf("%s: %s is %v, want %v", when, filepath.Base(name), got, want)
+			}
+		}
+	}
+	os.MkdirAll(dir, 0o755) // a volume's folder, as a host may create it
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetSetting(t.Context(), "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	check("new database")
+	s.Close()
+
+	// A database left world-readable by an older AssoKit is narrowed at open.
+	os.Chmod(dir, 0o755)
+	os.Chmod(path, 0o644)
+	s, err = Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.SetSetting(t.Context(), "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	check("older database")
 }

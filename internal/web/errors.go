@@ -16,9 +16,10 @@ import (
 )
 
 var (
-	errNoUser   = errors.New("web: this page needs a signed-in Nextcloud user")
-	errNotAdmin = errors.New("web: this page is for administrators")
-	errBadInput = errors.New("web: the request body is not what this endpoint reads")
+	errNoUser    = errors.New("web: this page needs a signed-in Nextcloud user")
+	errNotAdmin  = errors.New("web: this page is for administrators")
+	errNotSystem = errors.New("web: only Nextcloud itself makes this call")
+	errBadInput  = errors.New("web: the request body is not what this endpoint reads")
 )
 
 // errorTable maps errors to an HTTP status and a stable code that the pages
@@ -31,6 +32,7 @@ var errorTable = []struct {
 	{appapi.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
 	{errNoUser, http.StatusUnauthorized, "not_signed_in"},
 	{errNotAdmin, http.StatusForbidden, "admin_required"},
+	{errNotSystem, http.StatusForbidden, "nextcloud_only"},
 	{store.ErrNotFound, http.StatusNotFound, "not_found"},
 	{nextcloud.ErrUnauthorized, http.StatusBadGateway, "nextcloud_refused"},
 	{nextcloud.ErrUnreachable, http.StatusBadGateway, "nextcloud_unreachable"},

@@ -12,10 +12,11 @@ func (s *Server) routes() {
 	e := s.echo
 	e.Use(s.logRequests)
 
-	// AppAPI lifecycle: Nextcloud calls these directly, not through the proxy.
+	// AppAPI lifecycle: Nextcloud calls these directly, not through the
+	// proxy, always signed with an empty user.
 	e.GET("/heartbeat", s.heartbeat, noStore) // no auth: AppAPI sends no headers
-	e.POST("/init", s.init, noStore, s.authenticate)
-	e.PUT("/enabled", s.enabled, noStore, s.authenticate)
+	e.POST("/init", s.init, noStore, s.authenticate, requireSystem)
+	e.PUT("/enabled", s.enabled, noStore, s.authenticate, requireSystem)
 
 	// Static files of the pages (info.xml: PUBLIC, GET).
 	e.GET("/js/*", s.static("js"), s.authenticate)

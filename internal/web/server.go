@@ -104,6 +104,19 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// requireSystem refuses a request signed for a user: AppAPI sends the
+// lifecycle calls (/init, /enabled) with an empty user
+// (AppAPIService::dispatchExAppInitInternal, ExAppService::enableExApp), and
+// a signed-in member's request must never reach them.
+func requireSystem(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if currentUser(c) != "" {
+			return errNotSystem
+		}
+		return next(c)
+	}
+}
+
 // requireAdmin re-checks, against Nextcloud, that the acting user is in the
 // admin group: proxy routes are OR'ed, so info.xml's ADMIN level alone does
 // not protect a path.

@@ -1,9 +1,9 @@
-// What the browser tests share: `assokit dev` on a free loopback port and
+// What the browser tests share: `assokit-dev dev` (the binary built with -tags dev) on a free loopback port and
 // Debian's Chromium driven by playwright-core.
 import { spawn } from 'node:child_process'
 import { chromium } from 'playwright-core'
 
-const binary = process.env.ASSOKIT_BIN ?? 'bin/assokit'
+const binary = process.env.ASSOKIT_BIN ?? 'bin/assokit-dev'
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium'
 
 /**

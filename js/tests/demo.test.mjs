@@ -1,5 +1,5 @@
 // Browser test of the embedded demo: Debian's Chromium driven by
-// playwright-core. It starts `assokit dev` on a free loopback port, signs in
+// playwright-core. It starts `assokit-dev dev` on a free loopback port, signs in
 // as demo accounts and checks the AssoKit page in French and English.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'

@@ -1,10 +1,12 @@
 // Browser tests of the guided tours in the embedded demo (Debian's Chromium
-// driven by playwright-core): a whole tour with the keyboard only, the
+// driven by playwright-core): a whole tour by mouse, by tap on a phone and
+// with the keyboard only, the
 // centred fallback of a step whose element is missing, progress that
 // survives a reload, and the admin's check.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { signIn, startDemo, stopDemo } from './demo.mjs'
+import { act, checkA11y, inView, open, tabTo } from './harness.mjs'
 
 let env
 
@@ -65,7 +67,13 @@ test('a member follows the whole Files tour with the keyboard only', async () =>
 			await page.keyboard.press('ArrowRight')
 			await atStep(page, 'new')
 		}
-		await page.keyboard.press('ArrowRight')
+		// Enter on "Suivant", reached with Tab, moves on, as the → key does.
+		if (i % 2 === 0) {
+			await tabTo(page, page.locator('[data-tour-next]'), 6)
+			await page.keyboard.press('Enter')
+		} else {
+			await page.keyboard.press('ArrowRight')
+		}
 	}
 	const end = await atStep(page, 'end')
 	assert.match(end, /Visite terminée/)
@@ -167,4 +175,64 @@ test('the admin checks the tours and writes the association\'s tour', async () =
 	await atStep(page, 'end')
 	assert.deepEqual(errors, [])
 	await page.close()
+})
+
+/**
+ * Follows the tour of card id to its end with "Suivant" and "Terminer",
+ * acting the way mode does, and checks each step is shown whole.
+ */
+async function wholeTour(page, mode, id) {
+	await act(page, mode, page.locator(`[data-tour-card="${id}"] [data-tour-start]`))
+	await page.locator(`${popover}[data-step]:visible`).waitFor({ timeout: 10000 })
+	let total = 0
+	for (let n = 1; n < 20; n++) {
+		await page.locator(`${popover}:visible`).waitFor()
+		const text = await page.locator(popover).innerText()
+		if (/Visite terminée/.test(text)) {
+			break
+		}
+		const m = text.match(/^(\d+) \/ (\d+)/)
+		assert.ok(m, 'progress shown: ' + text)
+		assert.equal(Number(m[1]), n, 'step ' + n)
+		total = Number(m[2])
+		assert.ok(await inView(page.locator(popover)), `step ${n} is inside the window`)
+		const next = page.locator('[data-tour-next]')
+		assert.equal(await next.innerText(), n === total ? 'Terminer' : 'Suivant')
+		const step = await page.locator(popover).getAttribute('data-step')
+		await act(page, mode, next)
+		await page.locator(`${popover}:not([data-step="${step}"])`).waitFor({ timeout: 10000 })
+	}
+	await page.locator(`${popover}[data-step="end"]`).waitFor()
+	assert.ok(total > 1)
+	return total
+}
+
+test('a member follows the whole Dashboard tour by mouse, clicking Suivant and Terminer', async () => {
+	const { page, context, errors } = await open(env, 'mouse', 'lea', 'tours')
+	await page.locator('[data-tour-card="dashboard"]').waitFor({ timeout: 15000 })
+	await checkA11y(page)
+	await act(page, 'mouse', page.locator('[data-tour-card="dashboard"] [data-tour-start]'))
+	await page.locator(`${popover}[data-step]:visible`).waitFor({ timeout: 10000 })
+	await checkA11y(page, '[data-tour-player]')
+	await page.locator('[data-tour-quit]').click()
+	assert.equal(await wholeTour(page, 'mouse', 'dashboard'), 7)
+	await act(page, 'mouse', page.locator('[data-tour-back]'))
+	await page.locator('[data-tour-player]').waitFor({ state: 'detached' })
+	assert.equal(await page.locator('[data-tour-card="dashboard"] [data-tour-state]').innerText(), 'Terminée')
+	assert.deepEqual(errors, [])
+	await context.close()
+})
+
+test('on a phone, a member follows the whole Files tour by tapping', async () => {
+	const { page, context, errors } = await open(env, 'touch', 'mathis', 'tours')
+	await page.locator('[data-tour-card="files"]').waitFor({ timeout: 15000 })
+	const start = page.locator('[data-tour-card="files"] [data-tour-start]')
+	// The button is shown whole, not cut to "C…".
+	assert.equal(await start.innerText(), 'Commencer')
+	assert.ok(await start.evaluate((el) => el.scrollWidth <= el.clientWidth + 1), 'Commencer fits its button')
+	assert.equal(await wholeTour(page, 'touch', 'files'), 8)
+	await act(page, 'touch', page.locator('[data-tour-back]'))
+	await page.locator('[data-tour-player]').waitFor({ state: 'detached' })
+	assert.deepEqual(errors, [])
+	await context.close()
 })

@@ -164,7 +164,9 @@ func (s *Server) serveOCS(w http.ResponseWriter, r *http.Request) {
 		s.serveAppAPI(o)
 		return
 	}
-	if who.user == "" {
+	if who.user == "" || !s.userEnabled(who.user) {
+		// A disabled account is not logged in for OCS, DAV still answers
+		// (fixtures nextcloud-32-more 314, 315).
 		o.reply(ocsUnauthorised, "Current user is not logged in", nil)
 		return
 	}
@@ -196,4 +198,12 @@ func (s *Server) capabilities(o *ocsReq) {
 		"version":      map[string]any{"major": 32, "minor": 0, "micro": 1, "string": Version, "edition": "", "extendedSupport": false},
 		"capabilities": caps,
 	})
+}
+
+// userEnabled says whether account uid exists and is enabled.
+func (s *Server) userEnabled(uid string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[uid]
+	return u != nil && u.Enabled
 }

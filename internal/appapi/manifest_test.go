@@ -1,0 +1,63 @@
+package appapi_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"assokit"
+	"assokit/internal/appapi"
+)
+
+// TestRegisterJSON checks the --json-info of a manual install against the one
+// a real Nextcloud 32 accepted (fixtures nextcloud-32-transfer, capture 500):
+// integer access levels, the secret and the port AssoKit listens on.
+func TestRegisterJSON(t *testing.T) {
+	m, err := appapi.ParseManifest(assokit.InfoXML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		secret  string
+		port    int
+		wantErr string
+	}{
+		{"secret and port", "s3cret", 23000, ""},
+		{"no port", "s3cret", 0, "APP_PORT"},
+		{"no secret", "", 23000, "APP_SECRET"},
+		{"neither", "", 0, "APP_SECRET and APP_PORT"},
+		{"port out of range", "s3cret", 70000, "APP_PORT"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := m.RegisterJSON(tc.secret, tc.port)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("RegisterJSON() error = %v, want one naming %s", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got struct {
+				ID, Name, Version, Secret string
+				Port                      int
+				Routes                    []struct {
+					URL              string   `json:"url"`
+					AccessLevel      int      `json:"access_level"`
+					HeadersToExclude []string `json:"headers_to_exclude"`
+				}
+			}
+			if err := json.Unmarshal(out, &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.ID != "assokit" || got.Secret != tc.secret || got.Port != tc.port || got.Version != m.Version {
+				t.Errorf("RegisterJSON() = %s", out)
+			}
+			if len(got.Routes) != len(m.Routes) || got.Routes[0].HeadersToExclude == nil {
+				t.Errorf("routes = %+v", got.Routes)
+			}
+		})
+	}
+}
