@@ -88,6 +88,7 @@ type Inventory struct {
 	CalendarsIn   []CalendarInfo `json:"calendarsReceived"`
 	CalendarsGone []CalendarInfo `json:"calendarsInTrash"`
 	AddressBooks  []BookInfo     `json:"addressBooks"`
+	BeyondFiles                  // Deck boards and Talk conversations
 }
 
 // people reads both accounts, as admin, and checks that a transfer between
@@ -130,6 +131,7 @@ func (s *Service) Inventory(ctx context.Context, admin, source, target string) (
 	g.Go(func() error { return s.fileInventory(gctx, as, &inv) })
 	g.Go(func() error { return s.calendarInventory(gctx, as, &inv) })
 	g.Go(func() error { return s.bookInventory(gctx, as, &inv) })
+	g.Go(func() error { return s.beyondInventory(gctx, as, &inv) })
 	if err := g.Wait(); err != nil {
 		return Inventory{}, fmt.Errorf("inventory of %s: %w", source, err)
 	}

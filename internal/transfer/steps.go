@@ -50,6 +50,10 @@ func ErrorCode(err error) string {
 		return "transfer_files_no_request"
 	case errors.Is(err, errSkipped):
 		return "transfer_skipped"
+	case errors.Is(err, errBoardNotOwned):
+		return "transfer_board_not_owned"
+	case errors.Is(err, errNoModerator), errors.Is(err, nextcloud.ErrLastModerator):
+		return "transfer_no_moderator"
 	case errors.Is(err, nextcloud.ErrSameUID):
 		return "transfer_same_uid"
 	case errors.As(err, &ne) && ne.StatusCode == 507:

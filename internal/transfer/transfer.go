@@ -58,6 +58,7 @@ type Choice struct {
 	Calendars     []string `json:"calendars"`    // paths from the inventory
 	AddressBooks  []string `json:"addressBooks"` // paths from the inventory
 	DisableSource bool     `json:"disableSource"`
+	BeyondChoice           // Deck boards and Talk conversations
 }
 
 // itemData is what the steps of an item keep in its journal line.
@@ -70,6 +71,7 @@ type itemData struct {
 	FilesID    string             `json:"filesId,omitempty"`    // the files app's transfer id
 	WaitSince  int64              `json:"waitSince,omitempty"`  // unix time the files step began waiting
 	ExportPath string             `json:"exportPath,omitempty"` // the .vcf saved in the target's files
+	Beyond     *beyondData        `json:"beyond,omitempty"`     // a board or a conversation
 }
 
 // Start checks the choice against a fresh inventory, records the transfer
@@ -134,6 +136,11 @@ func (s *Service) Start(ctx context.Context, admin, source, target string, ch Ch
 		uri := freeURI(b.URI+"-"+source, taken)
 		add("addressbook", b.Path, b.Name, itemData{Name: b.Name + " (" + inv.Source.Name + ")", TargetURI: uri})
 	}
+	beyond, err := beyondItems(inv.BeyondFiles, ch.BeyondChoice)
+	if err != nil {
+		return 0, err
+	}
+	items = append(items, beyond...)
 	if len(items) == 0 {
 		return 0, ErrNothing
 	}
@@ -236,9 +243,9 @@ func (s *Service) Run(ctx context.Context, id int64) error {
 		return err
 	}
 	r := &run{s: s, t: t, src: src, dst: dst}
-	// Phases: files up to "accepted", then collections, then the wait for
-	// files, then the last steps.
-	phases := []func(context.Context, *store.TransferItem) error{r.filesStart, r.collection, r.filesWait, r.disable}
+	// Phases: files up to "accepted", then collections, boards and
+	// conversations, then the wait for files, then the last steps.
+	phases := []func(context.Context, *store.TransferItem) error{r.filesStart, r.collection, r.board, r.conversation, r.filesWait, r.disable}
 	for _, phase := range phases {
 		for i := range items {
 			it := &items[i]
@@ -269,7 +276,7 @@ func permanent(err error) bool {
 		}
 		return ne.Permanent()
 	}
-	return errors.Is(err, errMismatch) || errors.Is(err, nextcloud.ErrSameUID) || errors.Is(err, nextcloud.ErrExists) ||
+	return errors.Is(err, errMismatch) || errors.Is(err, errBoardNotOwned) || errors.Is(err, errNoModerator) || errors.Is(err, nextcloud.ErrSameUID) || errors.Is(err, nextcloud.ErrExists) ||
 		errors.Is(err, errFilesFailed) || errors.Is(err, errFilesTimeout) || errors.Is(err, errSkipped)
 }
 
