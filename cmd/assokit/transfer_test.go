@@ -29,6 +29,10 @@ func TestTransferEndToEnd(t *testing.T) {
 	if inv.FilesCount != 4 || len(inv.Calendars) != 2 || len(inv.AddressBooks) != 1 || len(inv.Shares) != 2 {
 		t.Fatalf("inventory = %+v", inv)
 	}
+	if b := inv.BeyondFiles; !b.Deck || !b.Talk || len(b.Boards) != 2 || len(b.BoardsShared) != 1 || len(b.Conversations) != 3 ||
+		len(b.ConversationsJoined) != 1 || len(b.ConversationsOneToOne) != 1 {
+		t.Fatalf("boards and conversations = %+v", b)
+	}
 	var bad map[string]string
 	if st := sendAs(t, demo, "camille", "POST", "/api/admin/transfers", map[string]any{"source": "hugo", "target": "hugo",
 		"choice": map[string]any{"allFiles": true}}, &bad); st != http.StatusBadRequest || bad["code"] != "transfer_same_account" {
@@ -41,6 +45,13 @@ func TestTransferEndToEnd(t *testing.T) {
 	for _, b := range inv.AddressBooks {
 		choice.AddressBooks = append(choice.AddressBooks, b.Path)
 	}
+	for _, b := range inv.Boards {
+		choice.Boards = append(choice.Boards, b.ID)
+	}
+	for _, c := range inv.Conversations {
+		choice.Conversations = append(choice.Conversations, c.Token)
+	}
+	choice.RemoveBoardShares, choice.LeaveConversations = true, true
 	var started struct{ ID int64 }
 	if st := sendAs(t, demo, "camille", "POST", "/api/admin/transfers", map[string]any{"source": "hugo", "target": "camille", "choice": choice}, &started); st != http.StatusAccepted {
 		t.Fatalf("start: %d", st)
@@ -57,11 +68,25 @@ func TestTransferEndToEnd(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 		asUser(t, demo, "camille", "GET", "/api/admin/transfers/"+itoa(started.ID), &view)
 	}
-	if view.Transfer.State != "done" || len(view.Items) != 5 {
+	if view.Transfer.State != "done" || len(view.Items) != 10 {
 		t.Fatalf("transfer = %+v", view)
 	}
-	if n := len(demo.NC.Objects("camille", "calendars", "planning-hugo")); n != 12 {
-		t.Errorf("camille's copy of the planning has %d events", n)
+	for _, b := range demo.NC.Boards() {
+		if b.Title == "Potager 2027" && (b.Owner != "camille" || len(b.Shares) != 2) {
+			t.Errorf("Potager 2027: owner %s, shares %+v", b.Owner, b.Shares)
+		}
+	}
+	for _, c := range demo.NC.Conversations() {
+		if c.Name != "Bureau" && c.Name != "Arrosage" && c.Name != "Fête des récoltes" {
+			continue
+		}
+		roles := map[string]int{}
+		for _, p := range c.Participants {
+			roles[p.UID] = p.Type
+		}
+		if _, in := roles["hugo"]; in || (roles["camille"] != 1 && roles["camille"] != 2) {
+			t.Errorf("%s: participants %v; want camille moderating, hugo gone", c.Name, roles)
+		}
 	}
 	for _, u := range demo.NC.Users() {
 		if u.ID == "hugo" && u.Enabled {

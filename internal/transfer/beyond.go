@@ -303,7 +303,7 @@ func (r *run) board(ctx context.Context, it *store.TransferItem) error {
 	if it.Step == "" {
 		err := r.s.nc.As(r.t.Source).TransferBoard(ctx, id, r.t.Target)
 		if errors.Is(err, nextcloud.ErrNotBoardOwner) {
-			err = r.ownedByTarget(ctx, id)
+			_, err = r.ownedByTarget(ctx, id)
 		}
 		if err != nil {
 			return err
@@ -312,15 +312,12 @@ func (r *run) board(ctx context.Context, it *store.TransferItem) error {
 			return err
 		}
 	}
-	if err := r.ownedByTarget(ctx, id); err != nil {
+	b, err := r.ownedByTarget(ctx, id)
+	if err != nil {
 		return err
 	}
 	step := stepBoardMoved
 	if d.RemoveShare {
-		b, err := dst.Board(ctx, id)
-		if err != nil {
-			return err
-		}
 		for _, sh := range b.Shares {
 			if sh.Type == 0 && sh.Participant.UID == r.t.Source {
 				if err := dst.RemoveBoardShare(ctx, id, sh.ID); err != nil && !errors.Is(err, nextcloud.ErrNotFound) {
@@ -342,12 +339,12 @@ func (r *run) board(ctx context.Context, it *store.TransferItem) error {
 }
 
 // ownedByTarget reads board id as the target and checks that it owns it.
-func (r *run) ownedByTarget(ctx context.Context, id int) error {
+func (r *run) ownedByTarget(ctx context.Context, id int) (nextcloud.Board, error) {
 	b, err := r.s.nc.As(r.t.Target).Board(ctx, id)
 	if errors.Is(err, nextcloud.ErrForbidden) || (err == nil && b.Owner.UID != r.t.Target) {
-		return fmt.Errorf("%w: board %d", errBoardNotOwned, id)
+		return nextcloud.Board{}, fmt.Errorf("%w: board %d", errBoardNotOwned, id)
 	}
-	return err
+	return b, err
 }
 
 // Steps of a conversation item, in order; as for boards, the last one

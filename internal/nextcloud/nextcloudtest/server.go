@@ -227,7 +227,8 @@ func (s *Server) Logs() []LogEntry {
 }
 
 // RequestCount returns how many requests the fake served whose class starts
-// with prefix ("" for all), e.g. "OCS", "DAV".
+// with prefix ("" for all), e.g. "OCS" (Talk's included), "OCS TALK", "DAV",
+// "DECK".
 func (s *Server) RequestCount(prefix string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -268,8 +269,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(p, "/index.php/apps/deck/api/"), strings.HasSuffix(p, "/transferOwner") && strings.HasPrefix(p, "/index.php/apps/deck/"):
 		class = "DECK"
 	}
+	key := class
+	if class == "OCS" && strings.Contains(p, "/apps/spreed/") {
+		key = "OCS TALK"
+	}
 	s.mu.Lock()
-	s.requests[class]++
+	s.requests[key]++
 	fault := s.fault
 	s.mu.Unlock()
 	commonHeaders(w)
