@@ -71,6 +71,8 @@ export function errorText(code) {
 		transfer_forbidden: 'Nextcloud refused this move. The original was kept.',
 		transfer_not_found: 'This item disappeared during the transfer.',
 		transfer_error: 'This item could not move; the original was kept.',
+		transfer_board_not_owned: 'This board no longer belongs to the member who leaves (someone gave it to another person meanwhile): nothing was changed.',
+		transfer_no_moderator: 'The member who takes over could not be made moderator of this conversation, so the member who leaves stayed in it.',
 		tour_unknown: 'This tour does not exist any more. Reload the page.',
 		tour_invalid: 'The association\'s tour needs a title and 1 to 8 steps, each with a title and a text; the page, if any, must be a page of this Nextcloud (starting with /).',
 	}
