@@ -138,7 +138,8 @@ type OptionalApps struct {
 	Talk bool // capabilities carry "spreed" (450); neither after occ app:disable (451)
 }
 
-// Apps reads the capabilities to tell whether Deck and Talk are enabled.
+// Apps reads the capabilities to tell whether Deck and Talk are enabled; it
+// needs no acting user.
 func (c *Client) Apps(ctx context.Context) (OptionalApps, error) {
 	var data struct {
 		Capabilities map[string]any `json:"capabilities"`

@@ -83,7 +83,7 @@ func (s *Service) beyondInventory(ctx context.Context, as *nextcloud.Client, inv
 	b := &inv.BeyondFiles
 	*b = BeyondFiles{Boards: []BoardInfo{}, BoardsLeftOut: []BoardInfo{}, BoardsShared: []BoardInfo{},
 		Conversations: []ConversationInfo{}, ConversationsJoined: []ConversationInfo{}, ConversationsOneToOne: []ConversationInfo{}}
-	apps, err := as.Apps(ctx)
+	apps, err := s.nc.Apps(ctx) // as AssoKit itself: OCS refuses a disabled source
 	if err != nil {
 		return err
 	}
