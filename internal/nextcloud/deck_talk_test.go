@@ -2,6 +2,7 @@ package nextcloud_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -133,4 +134,22 @@ func TestTalkHandOver(t *testing.T) {
 	if _, err := hugo.Conversations(ctx); !errors.Is(err, nextcloud.ErrUnauthorized) {
 		t.Fatalf("Conversations() as a disabled account = %v; want ErrUnauthorized (314)", err)
 	}
+}
+
+// FuzzBoardsAnswer decodes arbitrary answers of Deck's board listing, whose
+// owner is an object (426) or a bare uid (432): never a panic, and a uid
+// read back from either form.
+func FuzzBoardsAnswer(f *testing.F) {
+	f.Add([]byte(`[{"id":2,"title":"Bureau 2027","owner":{"primaryKey":"hugo","uid":"hugo","displayname":"Hugo Bernard","type":0},"acl":[{"id":1,"participant":{"uid":"chloe","displayname":"Chloé Dubois","type":0},"type":0,"permissionEdit":true}]}]`))
+	f.Add([]byte(`[{"id":2,"owner":"lea","acl":[],"deletedAt":0}]`))
+	f.Add([]byte(`[{"owner":null},{"owner":7}]`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var boards []nextcloud.Board
+		if err := json.Unmarshal(raw, &boards); err != nil {
+			return
+		}
+		for _, b := range boards {
+			_ = b.Owner.UID
+		}
+	})
 }
