@@ -30,8 +30,13 @@ var (
 // say whether the apps are enabled on this Nextcloud (capabilities,
 // nextcloud-32-more 450–451): a page hides the section of an absent app.
 type BeyondFiles struct {
-	Deck                  bool               `json:"deck"`
-	Talk                  bool               `json:"talk"`
+	Deck bool `json:"deck"`
+	Talk bool `json:"talk"`
+	// Listed is false for a disabled source: Deck and Talk refuse it like
+	// any OCS call (Talk's API is OCS; Deck's routes as a disabled account
+	// are not captured and treated alike), so its boards and conversations
+	// are listed by the transfer once it has enabled the account.
+	Listed                bool               `json:"listed"`
 	Boards                []BoardInfo        `json:"boards"`                // owned: can be handed over
 	BoardsLeftOut         []BoardInfo        `json:"boardsLeftOut"`         // Deck's untouched welcome boards
 	BoardsShared          []BoardInfo        `json:"boardsShared"`          // only shared with the source: stay
@@ -70,12 +75,20 @@ type BeyondChoice struct {
 	// LeaveConversations takes the source out of each conversation once the
 	// target moderates it.
 	LeaveConversations bool `json:"leaveConversations"`
+	// AllBoards and AllConversations choose every board the source owns
+	// and every conversation it moderates, as the inventory classes them:
+	// for a source whose account is disabled, they are listed by the
+	// transfer once the account is enabled.
+	AllBoards        bool `json:"allBoards"`
+	AllConversations bool `json:"allConversations"`
 }
 
 // beyondData is what the journal keeps for a board or a conversation.
 type beyondData struct {
-	RemoveShare bool `json:"removeShare,omitempty"`
-	Leave       bool `json:"leave,omitempty"`
+	RemoveShare      bool `json:"removeShare,omitempty"`
+	Leave            bool `json:"leave,omitempty"`
+	AllBoards        bool `json:"allBoards,omitempty"`        // a discover item
+	AllConversations bool `json:"allConversations,omitempty"` // a discover item
 }
 
 // beyondInventory fills inv.BeyondFiles, acting as the source.
@@ -87,7 +100,10 @@ func (s *Service) beyondInventory(ctx context.Context, as *nextcloud.Client, inv
 	if err != nil {
 		return err
 	}
-	b.Deck, b.Talk = apps.Deck, apps.Talk
+	b.Deck, b.Talk, b.Listed = apps.Deck, apps.Talk, inv.Source.Enabled
+	if !b.Listed {
+		return nil
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	if b.Deck {
 		g.Go(func() error { return deckInventory(gctx, as, b) })
@@ -245,8 +261,26 @@ func talkInventory(ctx context.Context, as *nextcloud.Client, target string, b *
 }
 
 // beyondItems are the journal lines of the boards and conversations chosen,
-// each checked against the inventory.
-func beyondItems(b BeyondFiles, ch BeyondChoice) ([]store.TransferItem, error) {
+// each checked against the inventory. "All" of them, for a source whose
+// boards and conversations could not be listed, is one discover line that
+// lists and adds them during the transfer.
+func beyondItems(b BeyondFiles, ch BeyondChoice, sourceName string) ([]store.TransferItem, error) {
+	if !b.Listed && (ch.AllBoards || ch.AllConversations) {
+		return []store.TransferItem{beyondItem("discover", "", sourceName, beyondData{AllBoards: ch.AllBoards && b.Deck,
+			AllConversations: ch.AllConversations && b.Talk, RemoveShare: ch.RemoveBoardShares, Leave: ch.LeaveConversations})}, nil
+	}
+	if ch.AllBoards {
+		ch.Boards = nil
+		for _, x := range b.Boards {
+			ch.Boards = append(ch.Boards, x.ID)
+		}
+	}
+	if ch.AllConversations {
+		ch.Conversations = nil
+		for _, x := range b.Conversations {
+			ch.Conversations = append(ch.Conversations, x.Token)
+		}
+	}
 	var items []store.TransferItem
 	for _, id := range ch.Boards {
 		i := indexOf(b.Boards, func(x BoardInfo) bool { return x.ID == id })
@@ -277,6 +311,42 @@ func indexOf[T any](list []T, match func(T) bool) int {
 		}
 	}
 	return -1
+}
+
+// discover lists, once the source's account is enabled for the transfer,
+// the boards it owns and the conversations it moderates (as the inventory
+// does for an enabled source), and adds their journal lines in the same
+// transaction that marks it done.
+func (r *run) discover(ctx context.Context, it *store.TransferItem) error {
+	if it.Kind != "discover" {
+		return nil
+	}
+	d := beyondOf(r.data(it))
+	b := BeyondFiles{Listed: true}
+	as := r.s.nc.As(r.t.Source)
+	if d.AllBoards {
+		if err := deckInventory(ctx, as, &b); err != nil {
+			return err
+		}
+	}
+	if d.AllConversations {
+		if err := talkInventory(ctx, as, r.t.Target, &b); err != nil {
+			return err
+		}
+	}
+	added, err := beyondItems(b, BeyondChoice{AllBoards: true, AllConversations: true,
+		RemoveBoardShares: d.RemoveShare, LeaveConversations: d.Leave}, "")
+	if err != nil {
+		return err
+	}
+	it.Step, it.State, it.Total, it.Copied = "listed", "done", len(added), len(added)
+	if _, err := r.s.st.ExpandTransfer(ctx, *it, added); err != nil {
+		return err
+	}
+	if r.s.afterStep != nil {
+		return r.s.afterStep(*it)
+	}
+	return nil
 }
 
 // Steps of a board item, in order; the last one reached is kept when the

@@ -136,7 +136,7 @@ func (s *Service) Start(ctx context.Context, admin, source, target string, ch Ch
 		uri := freeURI(b.URI+"-"+source, taken)
 		add("addressbook", b.Path, b.Name, itemData{Name: b.Name + " (" + inv.Source.Name + ")", TargetURI: uri})
 	}
-	beyond, err := beyondItems(inv.BeyondFiles, ch.BeyondChoice)
+	beyond, err := beyondItems(inv.BeyondFiles, ch.BeyondChoice, inv.Source.Name)
 	if err != nil {
 		return 0, err
 	}
@@ -245,8 +245,12 @@ func (s *Service) Run(ctx context.Context, id int64) error {
 	r := &run{s: s, t: t, src: src, dst: dst}
 	// Phases: files up to "accepted", then collections, boards and
 	// conversations, then the wait for files, then the last steps.
-	phases := []func(context.Context, *store.TransferItem) error{r.filesStart, r.collection, r.board, r.conversation, r.filesWait, r.disable}
+	phases := []func(context.Context, *store.TransferItem) error{r.filesStart, r.collection, r.discover, r.board, r.conversation, r.filesWait, r.disable}
 	for _, phase := range phases {
+		// A phase may add items (discover): each starts from the journal.
+		if items, err = s.st.TransferItems(ctx, id); err != nil {
+			return err
+		}
 		for i := range items {
 			it := &items[i]
 			if it.State == "done" || it.State == "failed" {

@@ -1,13 +1,15 @@
--- Transfers hand over Deck boards and Talk conversations too: two more
--- kinds of journal lines, 'board' (ref: the board's id) and
--- 'conversation' (ref: its token). SQLite cannot change a CHECK
--- constraint, so the table is rebuilt with its rows.
+-- Transfers hand over Deck boards and Talk conversations too: three more
+-- kinds of journal lines, 'board' (ref: the board's id), 'conversation'
+-- (ref: its token) and 'discover' (for a source whose account is disabled,
+-- the step that lists its boards and conversations once it is enabled and
+-- adds their lines). SQLite cannot change a CHECK constraint, so the table
+-- is rebuilt with its rows.
 CREATE TABLE transfer_items_new (
     id          INTEGER PRIMARY KEY,
     transfer_id INTEGER NOT NULL REFERENCES transfers (id),
     seq         INTEGER NOT NULL, -- order of execution
     kind        TEXT    NOT NULL
-                CHECK (kind IN ('files', 'calendar', 'addressbook', 'board', 'conversation', 'disable')),
+                CHECK (kind IN ('enable', 'files', 'calendar', 'addressbook', 'discover', 'board', 'conversation', 'disable')),
     ref         TEXT    NOT NULL, -- the source's path, collection path, board id or conversation token
     label       TEXT    NOT NULL, -- what the pages show
     step        TEXT    NOT NULL DEFAULT '', -- the last step done (journal)
