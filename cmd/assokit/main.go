@@ -115,19 +115,13 @@ func serve(ctx context.Context, cfg appapi.Config, log *slog.Logger, ready func(
 		return err
 	}
 	queue := jobs.New(st, log, jobs.Options{})
-	lifecycle := appapi.NewLifecycle(nc, appapi.Registrations(cfg.AppVersion), log)
-	queue.Handle(web.JobInit, func(ctx context.Context, _ store.Job) error {
-		return lifecycle.Init(ctx,
-			func(ctx context.Context) error { return st.Ping(ctx) },
-			func(ctx context.Context) error { _, err := nc.Version(ctx); return err })
-	})
-	members := membersync.New(st, nc, nil, log)
-	queue.Handle(web.JobPahekoSync, func(ctx context.Context, j store.Job) error { return members.Job(ctx, j.Payload) })
-	transfers := transfer.New(st, nc, log, transfer.Options{Poll: transferPoll})
-	queue.Handle(transfer.JobKind, func(ctx context.Context, j store.Job) error { return transfers.Job(ctx, j.Payload) })
+	host := appapi.NewHost(nc)
+	lifecycle := appapi.NewLifecycle(nc, st, queue, appapi.Registrations(cfg.AppVersion), log)
+	members := membersync.New(st, nc, queue, nil, log)
+	transfers := transfer.New(st, nc, queue, log, transfer.Options{Poll: transferPoll})
 	guide, err := tours.New(st, nc, log, tours.Options{Poll: toursPoll, Association: func(ctx context.Context) string {
-		vals, _ := nc.AppConfigValues(ctx, appapi.SettingAssociationName)
-		return vals[appapi.SettingAssociationName]
+		a, _ := host.Association(ctx)
+		return a.Name
 	}})
 	if err != nil {
 		return err
@@ -137,8 +131,8 @@ func serve(ctx context.Context, cfg appapi.Config, log *slog.Logger, ready func(
 		return s.URL
 	})
 	srv := web.New(web.Deps{AppID: cfg.AppID, AppVersion: cfg.AppVersion,
-		Auth: appapi.NewAuthenticator(cfg.AppID, cfg.AppSecret), Lifecycle: lifecycle,
-		Nextcloud: nc, Store: st, Jobs: queue, Sync: members, Transfer: transfers, Tours: guide, OIDC: provider, Static: assokit.Static(), Log: log})
+		Auth: appapi.NewAuthenticator(cfg.AppID, cfg.AppSecret), Lifecycle: lifecycle, Host: host,
+		Sync: members, Transfer: transfers, Tours: guide, OIDC: provider, Static: assokit.Static(), Log: log})
 
 	network, addr := cfg.ListenAddr()
 	if network == "unix" {
@@ -160,10 +154,7 @@ func serve(ctx context.Context, cfg appapi.Config, log *slog.Logger, ready func(
 	qctx, stopQueue := context.WithCancel(ctx)
 	queueDone := make(chan struct{})
 	go func() { queue.Run(qctx); close(queueDone) }()
-	go members.Poll(qctx, func(ctx context.Context) error {
-		_, err := queue.Enqueue(ctx, web.JobPahekoSync, web.JobPahekoSync, membersync.JobPayload{Trigger: "poll"})
-		return err
-	})
+	go members.Poll(qctx)
 	go guide.Poll(qctx)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()

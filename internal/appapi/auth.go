@@ -3,14 +3,15 @@ package appapi
 import (
 	"crypto/subtle"
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"strings"
+
+	"assokit/internal/errcode"
 )
 
 // ErrUnauthenticated is returned for a request that is not signed by our
 // Nextcloud. Its text never says which check failed or holds a secret.
-var ErrUnauthenticated = errors.New("appapi: request not signed by Nextcloud")
+var ErrUnauthenticated = errcode.New("unauthenticated", "appapi: request not signed by Nextcloud")
 
 // Authenticator checks the AppAPI headers of inbound requests.
 type Authenticator struct {

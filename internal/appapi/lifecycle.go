@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"time"
 
+	"assokit/internal/jobs"
 	"assokit/internal/nextcloud"
+	"assokit/internal/store"
 )
 
 // MainMenu is the name of AssoKit's top-menu entry; its page hosts every
@@ -83,16 +85,21 @@ func SettingsForm() nextcloud.SettingsForm {
 	}
 }
 
-// Lifecycle answers AppAPI's /init and /enabled calls.
+// Lifecycle answers AppAPI's /init and /enabled calls. It owns the init job.
 type Lifecycle struct {
-	nc   *nextcloud.Client // acting as the ExApp itself
-	regs []Registration
-	log  *slog.Logger
+	nc    *nextcloud.Client // acting as the ExApp itself
+	st    *store.Store
+	queue *jobs.Queue
+	regs  []Registration
+	log   *slog.Logger
 }
 
-// NewLifecycle returns the lifecycle for regs, registered through nc.
-func NewLifecycle(nc *nextcloud.Client, regs []Registration, log *slog.Logger) *Lifecycle {
-	return &Lifecycle{nc: nc.As(""), regs: regs, log: log}
+// NewLifecycle returns the lifecycle for regs, registered through nc, and
+// registers the init job (JobInit) on q.
+func NewLifecycle(nc *nextcloud.Client, st *store.Store, q *jobs.Queue, regs []Registration, log *slog.Logger) *Lifecycle {
+	l := &Lifecycle{nc: nc.As(""), st: st, queue: q, regs: regs, log: log}
+	l.registerJobs()
+	return l
 }
 
 // Enable registers everything, in order; registering is an upsert, so
@@ -114,6 +121,23 @@ func (l *Lifecycle) Enable(ctx context.Context) string {
 func (l *Lifecycle) Disable(ctx context.Context) string {
 	if failed := l.walkBack(ctx, l.regs); failed != "" {
 		return "AssoKit could not remove " + failed + " from Nextcloud."
+	}
+	return ""
+}
+
+// SetEnabled answers PUT /enabled: it enables (on) or disables AssoKit and
+// records the state in the store. It returns a short message for the admin,
+// or "" when all went well.
+func (l *Lifecycle) SetEnabled(ctx context.Context, on bool) string {
+	msg, state := l.Disable, "0"
+	if on {
+		msg, state = l.Enable, "1"
+	}
+	if m := msg(ctx); m != "" {
+		return m
+	}
+	if err := l.st.SetSetting(ctx, "enabled", state); err != nil {
+		return "AssoKit could not write to its database."
 	}
 	return ""
 }

@@ -2,7 +2,7 @@
 // job table: leases so that the job of a worker that died is taken up again,
 // retries with exponential backoff for transient errors, failed jobs kept
 // with their error, and keys so that the same work enqueued twice runs once.
-// It knows no feature: handlers are registered by main.
+// It knows no feature: each feature registers the handlers of its own jobs.
 package jobs
 
 import (

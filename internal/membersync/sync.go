@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"assokit/internal/errcode"
 	"assokit/internal/jobs"
 	"assokit/internal/nextcloud"
 	"assokit/internal/paheko"
@@ -21,8 +22,8 @@ import (
 
 // Errors that stop a run, shown to admins as stable codes.
 var (
-	ErrNotConfigured = errors.New("membersync: Paheko is not configured")
-	ErrNoAdmin       = errors.New("membersync: the admin who saved the settings is no longer an admin")
+	ErrNotConfigured = errcode.New("paheko_not_configured", "membersync: Paheko is not configured")
+	ErrNoAdmin       = errcode.New("paheko_no_admin", "membersync: the admin who saved the settings is no longer an admin")
 )
 
 // Settings keys in the store.
@@ -59,13 +60,17 @@ func (s Settings) Configured() bool { return s.URL != "" && s.Key != "" && s.sec
 type Service struct {
 	store *store.Store
 	nc    *nextcloud.Client
+	queue *jobs.Queue
 	http  *http.Client
 	log   *slog.Logger
 }
 
-// New returns the sync service. httpClient is used for Paheko (nil: default).
-func New(st *store.Store, nc *nextcloud.Client, httpClient *http.Client, log *slog.Logger) *Service {
-	return &Service{store: st, nc: nc, http: httpClient, log: log}
+// New returns the sync service and registers its job (JobSync) on q.
+// httpClient is used for Paheko (nil: default).
+func New(st *store.Store, nc *nextcloud.Client, q *jobs.Queue, httpClient *http.Client, log *slog.Logger) *Service {
+	s := &Service{store: st, nc: nc, queue: q, http: httpClient, log: log}
+	s.registerJobs()
+	return s
 }
 
 // Settings returns the current settings, read in one query.
@@ -93,7 +98,7 @@ type SettingsInput struct {
 }
 
 // ErrInvalidSettings wraps a setting an admin must correct.
-var ErrInvalidSettings = errors.New("membersync: invalid settings")
+var ErrInvalidSettings = errcode.New("invalid_settings", "membersync: invalid settings")
 
 // SaveSettings stores in and makes admin the account whose rights read the
 // accounts from now on.
@@ -261,27 +266,25 @@ func (s *Service) run(ctx context.Context, runID int64, actor string) (Report, e
 	return s.Apply(ctx, pc, MakePlan(in), runID, actor)
 }
 
-// ErrorCode is the stable code of an error that stopped a run.
+// stopErrors are the errors that stop a run with a code of their own, in
+// the order they are looked for.
+var stopErrors = []*errcode.Error{ErrNotConfigured, ErrNoAdmin,
+	paheko.ErrUnreachable, paheko.ErrUnauthorized, paheko.ErrRights, paheko.ErrNotPaheko,
+	nextcloud.ErrUnreachable, nextcloud.ErrUnauthorized}
+
+// ErrorCode is the stable code of an error that stopped a run: its own, or
+// paheko_no_admin when Nextcloud refused to show the accounts to the admin
+// who saved the settings, or "internal".
 func ErrorCode(err error) string {
-	for _, c := range []struct {
-		err  error
-		code string
-	}{
-		{ErrNotConfigured, "paheko_not_configured"},
-		{ErrNoAdmin, "paheko_no_admin"},
-		{paheko.ErrUnreachable, "paheko_unreachable"},
-		{paheko.ErrUnauthorized, "paheko_refused"},
-		{paheko.ErrRights, "paheko_key_read_only"},
-		{paheko.ErrNotPaheko, "paheko_not_paheko"},
-		{nextcloud.ErrUnreachable, "nextcloud_unreachable"},
-		{nextcloud.ErrUnauthorized, "nextcloud_refused"},
-		{nextcloud.ErrForbidden, "paheko_no_admin"},
-	} {
-		if errors.Is(err, c.err) {
-			return c.code
+	for _, e := range stopErrors {
+		if errors.Is(err, e) {
+			return e.Code()
 		}
 	}
-	return "internal"
+	if errors.Is(err, nextcloud.ErrForbidden) {
+		return ErrNoAdmin.Code()
+	}
+	return errcode.Internal
 }
 
 // Apply carries out plan's actions one by one. Before writing to a member it
@@ -297,7 +300,7 @@ func (s *Service) Apply(ctx context.Context, pc *paheko.Client, plan Plan, runID
 		result := "ok"
 		if err != nil {
 			result = ErrorCode(err)
-			if result == "internal" {
+			if result == errcode.Internal {
 				result = "refused"
 			}
 		}
@@ -404,42 +407,4 @@ func (s *Service) apply(ctx context.Context, pc *paheko.Client, a Action, audit 
 		return s.store.SavePahekoLink(ctx, store.PahekoLink{UID: a.UID, MemberID: a.MemberID, Name: a.Name, Email: a.Email})
 	}
 	return fmt.Errorf("membersync: unknown action %q", a.Kind)
-}
-
-// JobPayload is the payload of a sync job.
-type JobPayload struct {
-	Trigger string `json:"trigger"` // poll, manual
-	Actor   string `json:"actor"`   // the admin who asked, for a manual run
-}
-
-// Job runs one sync for the job queue: an unreachable Paheko or Nextcloud
-// is retried with the queue's backoff; anything else waits for an admin.
-func (s *Service) Job(ctx context.Context, payload string) error {
-	var p JobPayload
-	json.Unmarshal([]byte(payload), &p)
-	_, err := s.Run(ctx, p.Trigger, p.Actor)
-	if err == nil || errors.Is(err, paheko.ErrUnreachable) || errors.Is(err, nextcloud.ErrUnreachable) {
-		return err
-	}
-	return jobs.Permanent(err)
-}
-
-// Poll enqueues a sync every interval (read from the settings each time)
-// while the sync is enabled, until ctx ends. enqueue must be idempotent.
-func (s *Service) Poll(ctx context.Context, enqueue func(context.Context) error) {
-	for {
-		st, _ := s.Settings(ctx)
-		if st.Enabled && st.Configured() {
-			if err := enqueue(ctx); err != nil && ctx.Err() == nil {
-				s.log.WarnContext(ctx, "could not schedule the member sync", "error", err)
-			}
-		}
-		t := time.NewTimer(st.Interval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"assokit/internal/jobs"
 	"assokit/internal/membersync"
 	"assokit/internal/nextcloud"
 	"assokit/internal/nextcloud/nextcloudtest"
@@ -49,7 +50,8 @@ func newBridge(t testing.TB, accounts int) *bridge {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := membersync.New(st, client, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := membersync.New(st, client, jobs.New(st, log, jobs.Options{}), nil, log)
 	if err := svc.SaveSettings(ctx, membersync.SettingsInput{URL: pk.URL(), Key: b.Key, Secret: b.Secret}, "camille"); err != nil {
 		t.Fatal(err)
 	}

@@ -5,14 +5,17 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"assokit/internal/errcode"
 )
 
-// Errors callers branch on; an *Error matches them with errors.Is.
+// Errors callers branch on; an *Error matches them with errors.Is. Those
+// with a code reach the pages (errcode).
 var (
-	ErrNotFound     = errors.New("nextcloud: not found")
-	ErrUnauthorized = errors.New("nextcloud: AppAPI authentication refused")
+	ErrNotFound     = errcode.New(errcode.NotFound, "nextcloud: not found")
+	ErrUnauthorized = errcode.New("nextcloud_refused", "nextcloud: AppAPI authentication refused")
 	ErrForbidden    = errors.New("nextcloud: forbidden for this user")
-	ErrUnreachable  = errors.New("nextcloud: unreachable")
+	ErrUnreachable  = errcode.New("nextcloud_unreachable", "nextcloud: unreachable")
 	ErrConflict     = errors.New("nextcloud: already exists")
 )
 

@@ -98,8 +98,8 @@ func (p *Provider) Client(ctx context.Context) (Client, error) {
 		return c, err
 	}
 	c.Secret = secret
-	if u := strings.TrimSuffix(p.pahekoURL(ctx), "/"); u != "" {
-		c.RedirectURI = u + "/admin/login.php?oidc"
+	if u := p.pahekoURL(ctx); u != "" {
+		c.RedirectURI = paheko.LoginURL(u)
 	}
 	return c, nil
 }

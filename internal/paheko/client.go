@@ -19,20 +19,22 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"assokit/internal/errcode"
 )
 
 // Errors a Paheko call may wrap; test with errors.Is.
 var (
-	ErrUnreachable  = errors.New("paheko: unreachable")                     // network error, timeout or 5xx
-	ErrUnauthorized = errors.New("paheko: wrong API key or secret")         // 401, 403 "Invalid username or password"
-	ErrRights       = errors.New("paheko: the API key has too low a level") // 403 "You do not have enough rights"
-	ErrProtected    = errors.New("paheko: admin members cannot be changed") // 403 on an admin member
-	ErrCategory     = errors.New("paheko: category not allowed")            // 403 on user/new
-	ErrNotFound     = errors.New("paheko: not found")                       // 404
-	ErrDuplicate    = errors.New("paheko: a member with this name exists")  // 409
-	ErrInvalid      = errors.New("paheko: refused as invalid")              // 400
-	ErrNotPaheko    = errors.New("paheko: the answer is not Paheko's")      // unexpected body
-	ErrFieldName    = errors.New("paheko: not a member field name")         // refused before any request
+	ErrUnreachable  = errcode.New("paheko_unreachable", "paheko: unreachable")                       // network error, timeout or 5xx
+	ErrUnauthorized = errcode.New("paheko_refused", "paheko: wrong API key or secret")               // 401, 403 "Invalid username or password"
+	ErrRights       = errcode.New("paheko_key_read_only", "paheko: the API key has too low a level") // 403 "You do not have enough rights"
+	ErrProtected    = errors.New("paheko: admin members cannot be changed")                          // 403 on an admin member
+	ErrCategory     = errors.New("paheko: category not allowed")                                     // 403 on user/new
+	ErrNotFound     = errors.New("paheko: not found")                                                // 404
+	ErrDuplicate    = errors.New("paheko: a member with this name exists")                           // 409
+	ErrInvalid      = errors.New("paheko: refused as invalid")                                       // 400
+	ErrNotPaheko    = errcode.New("paheko_not_paheko", "paheko: the answer is not Paheko's")         // unexpected body
+	ErrFieldName    = errors.New("paheko: not a member field name")                                  // refused before any request
 )
 
 // Error is a failed Paheko call. Message is Paheko's own text (often French).

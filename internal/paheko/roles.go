@@ -1,6 +1,9 @@
 package paheko
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Roles given to Paheko at sign-on, from the Nextcloud groups of the account.
 const (
@@ -58,4 +61,12 @@ var MemberCategory = Category{Name: "Nextcloud — Membre", PermConnect: 1}
 func (c Category) SameRights(want Category) bool {
 	return c.PermUsers == want.PermUsers && c.PermAccounting == want.PermAccounting &&
 		c.PermConnect == want.PermConnect && c.PermConfig == want.PermConfig
+}
+
+// LoginURL is the page of the Paheko at base that starts the sign-on with
+// OpenID Connect: Paheko's "Se connecter avec Nextcloud" button points there,
+// and it is also the redirect URI Paheko sends to the provider
+// (reference/paheko-oidc.md; Paheko 1.3 admin/login.php).
+func LoginURL(base string) string {
+	return strings.TrimSuffix(base, "/") + "/admin/login.php?oidc"
 }

@@ -1,6 +1,8 @@
 // Package store is AssoKit's SQLite database: it opens the file, applies the
 // embedded numbered migrations and offers one method per query. It is the only
-// package that imports database/sql and the SQLite driver.
+// package of AssoKit's binary that imports database/sql and the SQLite driver
+// (the fake Paheko, for tests and the demo, keeps its members in SQLite too,
+// as Paheko does).
 package store
 
 import (
@@ -19,10 +21,12 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
+
+	"assokit/internal/errcode"
 )
 
 // ErrNotFound is returned when a looked-up row does not exist.
-var ErrNotFound = errors.New("store: not found")
+var ErrNotFound = errcode.New(errcode.NotFound, "store: not found")
 
 //go:embed migrations/*.sql
 var migrations embed.FS

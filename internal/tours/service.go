@@ -3,7 +3,6 @@ package tours
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"assokit/internal/errcode"
 	"assokit/internal/nextcloud"
 	"assokit/internal/store"
 )
@@ -31,8 +31,8 @@ const PagePath = "/index.php/apps/app_api/embedded/assokit/tours"
 
 // Errors shown to users as stable codes.
 var (
-	ErrUnknownTour  = errors.New("tours: no such tour")
-	ErrInvalidInput = errors.New("tours: invalid input")
+	ErrUnknownTour  = errcode.New("tour_unknown", "tours: no such tour")
+	ErrInvalidInput = errcode.New("tour_invalid", "tours: invalid input")
 )
 
 // Options tune the service; zero values take defaults.
@@ -106,6 +106,10 @@ func (s *Service) List(ctx context.Context, m Member) (Listing, error) {
 	out.Offer = !noOffer
 	return out, err
 }
+
+// Progress is where a member stands in one tour: "done" or "skipped" at a
+// step (0-based).
+type Progress = store.TourProgress
 
 // SaveProgress records that the member finished ("done") or left
 // ("skipped") a tour at step (0-based). A tour done stays done.

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"assokit/internal/errcode"
 	"assokit/internal/nextcloud"
 	"assokit/internal/store"
 )
@@ -22,8 +23,8 @@ import (
 // nextcloud-32-talk 517–519).
 
 var (
-	errBoardNotOwned = errors.New("transfer: the board belongs neither to the source nor to the target any more")
-	errNoModerator   = errors.New("transfer: the target does not moderate the conversation, so the source stays in it")
+	errBoardNotOwned = errcode.New("transfer_board_not_owned", "transfer: the board belongs neither to the source nor to the target any more")
+	errNoModerator   = errcode.New("transfer_no_moderator", "transfer: the target does not moderate the conversation, so the source stays in it")
 )
 
 // BeyondFiles is what the inventory shows of Deck and Talk. Deck and Talk

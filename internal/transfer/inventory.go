@@ -17,17 +17,18 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"assokit/internal/errcode"
 	"assokit/internal/nextcloud"
 )
 
 // Errors the pages explain.
 var (
-	ErrSameAccount    = errors.New("transfer: source and target are the same account")
-	ErrUnknownAccount = errors.New("transfer: no such account")
-	ErrTargetDisabled = errors.New("transfer: the target account is disabled")
-	ErrBusy           = errors.New("transfer: a transfer of one of these accounts is under way")
-	ErrNothing        = errors.New("transfer: nothing chosen to transfer")
-	ErrNotInInventory = errors.New("transfer: a chosen item is not among what the source holds")
+	ErrSameAccount    = errcode.New("transfer_same_account", "transfer: source and target are the same account")
+	ErrUnknownAccount = errcode.New("transfer_unknown_account", "transfer: no such account")
+	ErrTargetDisabled = errcode.New("transfer_target_disabled", "transfer: the target account is disabled")
+	ErrBusy           = errcode.New("transfer_busy", "transfer: a transfer of one of these accounts is under way")
+	ErrNothing        = errcode.New("transfer_nothing", "transfer: nothing chosen to transfer")
+	ErrNotInInventory = errcode.New("transfer_not_in_inventory", "transfer: a chosen item is not among what the source holds")
 )
 
 // Person names an account.

@@ -15,57 +15,61 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"assokit/internal/errcode"
 	"assokit/internal/nextcloud"
 	"assokit/internal/store"
 )
 
 var (
-	errMismatch     = errors.New("transfer: the copy differs from the source")
-	errFilesFailed  = errors.New("transfer: Nextcloud reported that the files transfer failed")
-	errFilesTimeout = errors.New("transfer: Nextcloud's background jobs did not move the files in time")
-	errSkipped      = errors.New("transfer: skipped because an earlier item failed")
-	errNoRequest    = errors.New("transfer: the files transfer request did not reach the recipient")
+	errMismatch     = errcode.New("transfer_mismatch", "transfer: the copy differs from the source")
+	errFilesFailed  = errcode.New("transfer_files_failed", "transfer: Nextcloud reported that the files transfer failed")
+	errFilesTimeout = errcode.New("transfer_files_timeout", "transfer: Nextcloud's background jobs did not move the files in time")
+	errSkipped      = errcode.New("transfer_skipped", "transfer: skipped because an earlier item failed")
+	errNoRequest    = errcode.New("transfer_files_no_request", "transfer: the files transfer request did not reach the recipient")
 )
 
+// What an item reports when Nextcloud refuses it, or when it failed for any
+// other reason: codes for the page, never returned as errors.
+var (
+	errSameUID   = errcode.New("transfer_same_uid", "transfer: the target already holds an object with this UID")
+	errQuota     = errcode.New("transfer_quota", "transfer: not enough space for the target")
+	errForbidden = errcode.New("transfer_forbidden", "transfer: Nextcloud refused the move")
+	errGone      = errcode.New("transfer_not_found", "transfer: the item disappeared")
+	errFailed    = errcode.New("transfer_error", "transfer: the item could not move")
+)
+
+// ownErrors are the errors of a transfer or of an item that carry their own
+// code, in the order they are looked for.
+var ownErrors = []*errcode.Error{ErrSameAccount, ErrUnknownAccount, ErrTargetDisabled,
+	errMismatch, errFilesFailed, errFilesTimeout, errNoRequest, errSkipped, errBoardNotOwned, errNoModerator}
+
 // ErrorCode is the stable code the pages translate for an error of a
-// transfer or of one of its items.
+// transfer or of one of its items ("" for nil).
 func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	for _, e := range ownErrors {
+		if errors.Is(err, e) {
+			return e.Code()
+		}
+	}
 	var ne *nextcloud.Error
 	switch {
-	case err == nil:
-		return ""
-	case errors.Is(err, ErrSameAccount):
-		return "transfer_same_account"
-	case errors.Is(err, ErrUnknownAccount):
-		return "transfer_unknown_account"
-	case errors.Is(err, ErrTargetDisabled):
-		return "transfer_target_disabled"
-	case errors.Is(err, errMismatch):
-		return "transfer_mismatch"
-	case errors.Is(err, errFilesFailed):
-		return "transfer_files_failed"
-	case errors.Is(err, errFilesTimeout):
-		return "transfer_files_timeout"
-	case errors.Is(err, errNoRequest):
-		return "transfer_files_no_request"
-	case errors.Is(err, errSkipped):
-		return "transfer_skipped"
-	case errors.Is(err, errBoardNotOwned):
-		return "transfer_board_not_owned"
-	case errors.Is(err, errNoModerator), errors.Is(err, nextcloud.ErrLastModerator):
-		return "transfer_no_moderator"
+	case errors.Is(err, nextcloud.ErrLastModerator):
+		return errNoModerator.Code()
 	case errors.Is(err, nextcloud.ErrSameUID):
-		return "transfer_same_uid"
+		return errSameUID.Code()
 	case errors.As(err, &ne) && ne.StatusCode == 507:
-		return "transfer_quota"
+		return errQuota.Code()
 	case errors.Is(err, nextcloud.ErrForbidden):
-		return "transfer_forbidden"
+		return errForbidden.Code()
 	case errors.Is(err, nextcloud.ErrNotFound):
-		return "transfer_not_found"
+		return errGone.Code()
 	case errors.Is(err, nextcloud.ErrUnreachable):
-		return "nextcloud_unreachable"
+		return nextcloud.ErrUnreachable.Code()
 	}
-	return "transfer_error"
+	return errFailed.Code()
 }
 
 // Steps of a files item, in order.

@@ -11,12 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"assokit/internal/jobs"
 	"assokit/internal/nextcloud"
 	"assokit/internal/store"
 )
-
-// JobKind is the kind of the durable job that runs a transfer.
-const JobKind = "transfer.run"
 
 // Options tune a Service. Zero values take the defaults in brackets.
 type Options struct {
@@ -27,18 +25,20 @@ type Options struct {
 
 // Service inventories and runs transfers.
 type Service struct {
-	st  *store.Store
-	nc  *nextcloud.Client
-	log *slog.Logger
-	opt Options
+	st    *store.Store
+	nc    *nextcloud.Client
+	queue *jobs.Queue
+	log   *slog.Logger
+	opt   Options
 
 	// afterStep, when set (tests), is called after each journaled step;
 	// an error stops the run there, as a crash would.
 	afterStep func(item store.TransferItem) error
 }
 
-// New returns a Service acting on Nextcloud through nc.
-func New(st *store.Store, nc *nextcloud.Client, log *slog.Logger, opt Options) *Service {
+// New returns a Service acting on Nextcloud through nc and registers its
+// job (JobRun) on q.
+func New(st *store.Store, nc *nextcloud.Client, q *jobs.Queue, log *slog.Logger, opt Options) *Service {
 	if opt.Poll <= 0 {
 		opt.Poll = 30 * time.Second
 	}
@@ -48,7 +48,9 @@ func New(st *store.Store, nc *nextcloud.Client, log *slog.Logger, opt Options) *
 	if opt.Concurrency <= 0 {
 		opt.Concurrency = 8
 	}
-	return &Service{st: st, nc: nc, log: log, opt: opt}
+	s := &Service{st: st, nc: nc, queue: q, log: log, opt: opt}
+	s.registerJobs()
+	return s
 }
 
 // Choice is what the admin chose to move.
@@ -75,8 +77,8 @@ type itemData struct {
 }
 
 // Start checks the choice against a fresh inventory, records the transfer
-// and its journal, and returns the transfer's id. The caller enqueues the
-// job (JobKind) that runs it.
+// and its journal, queues the job (JobRun) that runs it, and returns the
+// transfer's id.
 func (s *Service) Start(ctx context.Context, admin, source, target string, ch Choice) (int64, error) {
 	for _, uid := range []string{source, target} {
 		if _, err := s.st.ActiveTransferOf(ctx, uid); err == nil {
@@ -147,7 +149,11 @@ func (s *Service) Start(ctx context.Context, admin, source, target string, ch Ch
 	if ch.DisableSource {
 		add("disable", source, inv.Source.Name, itemData{})
 	}
-	return s.st.CreateTransfer(ctx, store.Transfer{Source: source, Target: target, Admin: admin}, items)
+	id, err := s.st.CreateTransfer(ctx, store.Transfer{Source: source, Target: target, Admin: admin}, items)
+	if err != nil {
+		return 0, err
+	}
+	return id, s.enqueue(ctx, id)
 }
 
 func hasFile(files []FileEntry, p string) bool {
@@ -192,20 +198,6 @@ func freeURI(want string, taken map[string]bool) string {
 	}
 	taken[uri] = true
 	return uri
-}
-
-// JobPayload is the payload of a transfer job.
-type JobPayload struct {
-	ID int64 `json:"id"`
-}
-
-// Job runs the transfer named in a job's payload.
-func (s *Service) Job(ctx context.Context, payload string) error {
-	var p JobPayload
-	if err := json.Unmarshal([]byte(payload), &p); err != nil {
-		return fmt.Errorf("transfer job payload: %w", err)
-	}
-	return s.Run(ctx, p.ID)
 }
 
 // errStop ends a run early without failing the item: the afterStep hook

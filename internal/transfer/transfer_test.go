@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"assokit/internal/jobs"
 	"assokit/internal/nextcloud"
 	"assokit/internal/nextcloud/nextcloudtest"
 	"assokit/internal/store"
@@ -68,7 +69,8 @@ func newLab(t testing.TB) *lab {
 		t.Fatal(err)
 	}
 	l := &lab{nc: nc, st: st, ics: map[string][]byte{}, vcf: map[string][]byte{}}
-	l.svc = New(st, client, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{Poll: 5 * time.Millisecond, FilesWait: 5 * time.Second})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	l.svc = New(st, client, jobs.New(st, log, jobs.Options{}), log, Options{Poll: 5 * time.Millisecond, FilesWait: 5 * time.Second})
 
 	// Files: a shared folder, a public link, a file; a file carol shares with alice.
 	nc.PutFile("alice", "/Projets/budget.ods", []byte("budget 2027"))

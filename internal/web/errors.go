@@ -6,64 +6,62 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"assokit/internal/appapi"
-	"assokit/internal/membersync"
-	"assokit/internal/nextcloud"
-	"assokit/internal/paheko"
-	"assokit/internal/store"
-	"assokit/internal/tours"
-	"assokit/internal/transfer"
+	"assokit/internal/errcode"
 )
 
 var (
-	errNoUser    = errors.New("web: this page needs a signed-in Nextcloud user")
-	errNotAdmin  = errors.New("web: this page is for administrators")
-	errNotSystem = errors.New("web: only Nextcloud itself makes this call")
-	errBadInput  = errors.New("web: the request body is not what this endpoint reads")
+	errNoUser           = errcode.New("not_signed_in", "web: this page needs a signed-in Nextcloud user")
+	errNotAdmin         = errcode.New("admin_required", "web: this page is for administrators")
+	errNotSystem        = errcode.New("nextcloud_only", "web: only Nextcloud itself makes this call")
+	errBadInput         = errcode.New(errcode.BadRequest, "web: the request body is not what this endpoint reads")
+	errMethodNotAllowed = errcode.New("method_not_allowed", "web: this path does not answer this method")
 )
 
-// errorTable maps errors to an HTTP status and a stable code that the pages
-// translate. The first match wins.
-var errorTable = []struct {
-	err    error
-	status int
+// statusTable maps the code of an error to the HTTP status of the answer.
+// The codes are declared, once each, next to their errors (errcode.New in
+// appapi, store, nextcloud, paheko, membersync, transfer, tours and here);
+// a test checks that every code below is declared. An error may match
+// several codes (an error wrapping another): the first row wins. An error
+// with no code here answers 500 "internal".
+var statusTable = []struct {
 	code   string
+	status int
 }{
-	{appapi.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
-	{errNoUser, http.StatusUnauthorized, "not_signed_in"},
-	{errNotAdmin, http.StatusForbidden, "admin_required"},
-	{errNotSystem, http.StatusForbidden, "nextcloud_only"},
-	{store.ErrNotFound, http.StatusNotFound, "not_found"},
-	{nextcloud.ErrUnauthorized, http.StatusBadGateway, "nextcloud_refused"},
-	{nextcloud.ErrUnreachable, http.StatusBadGateway, "nextcloud_unreachable"},
-	{nextcloud.ErrNotFound, http.StatusNotFound, "not_found"},
-	{errBadInput, http.StatusBadRequest, "bad_request"},
-	{membersync.ErrInvalidSettings, http.StatusBadRequest, "invalid_settings"},
-	{membersync.ErrNotConfigured, http.StatusConflict, "paheko_not_configured"},
-	{membersync.ErrNoAdmin, http.StatusConflict, "paheko_no_admin"},
-	{paheko.ErrUnreachable, http.StatusBadGateway, "paheko_unreachable"},
-	{paheko.ErrUnauthorized, http.StatusBadGateway, "paheko_refused"},
-	{paheko.ErrRights, http.StatusBadGateway, "paheko_key_read_only"},
-	{paheko.ErrNotPaheko, http.StatusBadGateway, "paheko_not_paheko"},
-	{transfer.ErrSameAccount, http.StatusBadRequest, "transfer_same_account"},
-	{transfer.ErrUnknownAccount, http.StatusBadRequest, "transfer_unknown_account"},
-	{transfer.ErrTargetDisabled, http.StatusBadRequest, "transfer_target_disabled"},
-	{transfer.ErrNothing, http.StatusBadRequest, "transfer_nothing"},
-	{transfer.ErrNotInInventory, http.StatusBadRequest, "transfer_not_in_inventory"},
-	{transfer.ErrBusy, http.StatusConflict, "transfer_busy"},
-	{tours.ErrUnknownTour, http.StatusNotFound, "tour_unknown"},
-	{tours.ErrInvalidInput, http.StatusBadRequest, "tour_invalid"},
+	{"unauthenticated", http.StatusUnauthorized},
+	{"not_signed_in", http.StatusUnauthorized},
+	{"admin_required", http.StatusForbidden},
+	{"nextcloud_only", http.StatusForbidden},
+	{errcode.NotFound, http.StatusNotFound}, // store and Nextcloud
+	{"nextcloud_refused", http.StatusBadGateway},
+	{"nextcloud_unreachable", http.StatusBadGateway},
+	{errcode.BadRequest, http.StatusBadRequest},
+	{"invalid_settings", http.StatusBadRequest},
+	{"paheko_not_configured", http.StatusConflict},
+	{"paheko_no_admin", http.StatusConflict},
+	{"paheko_unreachable", http.StatusBadGateway},
+	{"paheko_refused", http.StatusBadGateway},
+	{"paheko_key_read_only", http.StatusBadGateway},
+	{"paheko_not_paheko", http.StatusBadGateway},
+	{"transfer_same_account", http.StatusBadRequest},
+	{"transfer_unknown_account", http.StatusBadRequest},
+	{"transfer_target_disabled", http.StatusBadRequest},
+	{"transfer_nothing", http.StatusBadRequest},
+	{"transfer_not_in_inventory", http.StatusBadRequest},
+	{"transfer_busy", http.StatusConflict},
+	{"tour_unknown", http.StatusNotFound},
+	{"tour_invalid", http.StatusBadRequest},
+	{"method_not_allowed", http.StatusMethodNotAllowed},
 }
 
-// classify returns the status and code the error table gives err, or 500
+// classify returns the status and code the status table gives err, or 500
 // "internal" for an error it does not list.
 func classify(err error) (int, string) {
-	for _, e := range errorTable {
-		if errors.Is(err, e.err) {
-			return e.status, e.code
+	for _, row := range statusTable {
+		if errcode.Is(err, row.code) {
+			return row.status, row.code
 		}
 	}
-	return http.StatusInternalServerError, "internal"
+	return http.StatusInternalServerError, errcode.Internal
 }
 
 // errorBody is what every failed API call answers.
@@ -81,12 +79,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	status, code := classify(err)
 	if he, ok := errors.AsType[*echo.HTTPError](err); ok {
-		status, code = he.Code, "bad_request"
+		status, code = he.Code, errcode.BadRequest
 		switch he.Code {
 		case http.StatusNotFound:
-			code = "not_found"
+			code = errcode.NotFound
 		case http.StatusMethodNotAllowed:
-			code = "method_not_allowed"
+			code = errMethodNotAllowed.Code()
 		}
 	}
 	if status >= 500 || status == http.StatusBadGateway {

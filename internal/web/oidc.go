@@ -9,7 +9,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"assokit/internal/appapi"
 	"assokit/internal/oidc"
 )
 
@@ -95,7 +94,7 @@ func (s *Server) oidcAuthorize(c echo.Context) error {
 
 // language is the account's language, "fr" or "en".
 func (s *Server) language(ctx context.Context, uid string, r *http.Request) string {
-	if acc, err := s.account(ctx, uid); err == nil && acc.Language != "" {
+	if acc, err := s.d.Host.Account(ctx, uid); err == nil && acc.Language != "" {
 		return pageLang(acc.Language)
 	}
 	return pageLang(r.Header.Get("Accept-Language"))
@@ -110,11 +109,8 @@ func pageLang(l string) string {
 
 // supportContact is who members should ask, from the settings form.
 func (s *Server) supportContact(ctx context.Context) string {
-	vals, err := s.d.Nextcloud.AppConfigValues(ctx, appapi.SettingSupportContact)
-	if err != nil {
-		return ""
-	}
-	return vals[appapi.SettingSupportContact]
+	a, _ := s.d.Host.Association(ctx)
+	return a.Contact
 }
 
 var pageTexts = map[string]map[string]string{

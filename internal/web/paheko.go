@@ -1,44 +1,27 @@
 package web
 
 import (
-	"context"
-	"encoding/json"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"assokit/internal/membersync"
 	"assokit/internal/oidc"
-	"assokit/internal/paheko"
 )
-
-// JobPahekoSync is the kind of the job that runs a member sync.
-const JobPahekoSync = "paheko.sync"
 
 // pahekoView is what the "Paheko" page needs for any member.
 type pahekoView struct {
-	Configured bool   `json:"configured"`
-	LoginURL   string `json:"loginUrl,omitempty"` // starts the sign-on; only for those who may open Paheko
-	Role       string `json:"role"`               // "" when the account may not open Paheko
-	Contact    string `json:"contact"`            // who to ask
+	oidc.Access
+	Contact string `json:"contact"` // who to ask
 }
 
 func (s *Server) pahekoPage(c echo.Context) error {
 	ctx := c.Request().Context()
-	acc, err := s.account(ctx, currentUser(c))
+	acc, err := s.d.Host.Account(ctx, currentUser(c))
 	if err != nil {
 		return err
 	}
-	st, err := s.d.Sync.Settings(ctx)
-	if err != nil {
-		return err
-	}
-	v := pahekoView{Configured: st.URL != "", Role: paheko.RoleFor(acc.Groups)}
-	if v.Configured && v.Role != "" {
-		v.LoginURL = st.URL + "/admin/login.php?oidc"
-	}
-	v.Contact = s.supportContact(ctx)
-	return c.JSON(http.StatusOK, v)
+	return c.JSON(http.StatusOK, pahekoView{Access: s.d.OIDC.Access(ctx, acc.Groups), Contact: s.supportContact(ctx)})
 }
 
 // pahekoAdminView is the admin page: settings (never the API secret), the
@@ -58,23 +41,12 @@ func (s *Server) pahekoAdmin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cl, iss, err := s.signOnClient(ctx)
+	r, err := s.d.OIDC.Registration(ctx)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, pahekoAdminView{Settings: st, IntervalSeconds: int(st.Interval.Seconds()),
-		Issuer: iss, ClientID: cl.ID, ClientSecret: cl.Secret, RedirectURI: cl.RedirectURI})
-}
-
-// signOnClient is Paheko's registration with the provider and the
-// provider's address: what Paheko's config.local.php needs.
-func (s *Server) signOnClient(ctx context.Context) (oidc.Client, string, error) {
-	cl, err := s.d.OIDC.Client(ctx)
-	if err != nil {
-		return cl, "", err
-	}
-	iss, err := s.d.OIDC.Issuer(ctx)
-	return cl, iss, err
+		Issuer: r.Issuer, ClientID: r.Client.ID, ClientSecret: r.Client.Secret, RedirectURI: r.Client.RedirectURI})
 }
 
 func (s *Server) pahekoSaveSettings(c echo.Context) error {
@@ -93,12 +65,11 @@ func (s *Server) pahekoSaveSettings(c echo.Context) error {
 func (s *Server) pahekoCheck(c echo.Context) error {
 	ctx := c.Request().Context()
 	setup := s.d.Sync.Check(ctx)
-	cl, iss, err := s.signOnClient(ctx)
+	snippet, err := s.d.OIDC.Snippet(ctx, setup.Categories, setup.MatchUID)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"setup": setup, "snippet": paheko.Snippet(paheko.SnippetParams{
-		ClientURL: iss, ClientID: cl.ID, ClientSecret: cl.Secret, Categories: setup.Categories, MatchUID: setup.MatchUID})})
+	return c.JSON(http.StatusOK, map[string]any{"setup": setup, "snippet": snippet})
 }
 
 func (s *Server) pahekoPreview(c echo.Context) error {
@@ -112,14 +83,7 @@ func (s *Server) pahekoPreview(c echo.Context) error {
 // pahekoSync starts the sync (once the admin has seen the preview) and runs
 // it now, in the background.
 func (s *Server) pahekoSync(c echo.Context) error {
-	ctx := c.Request().Context()
-	if _, _, err := s.d.Sync.Client(ctx); err != nil {
-		return err
-	}
-	if err := s.d.Sync.SetEnabled(ctx, true); err != nil {
-		return err
-	}
-	id, err := s.d.Jobs.Enqueue(ctx, JobPahekoSync, JobPahekoSync, membersync.JobPayload{Trigger: "manual", Actor: currentUser(c)})
+	id, err := s.d.Sync.SyncNow(c.Request().Context(), currentUser(c))
 	if err != nil {
 		return err
 	}
@@ -133,25 +97,10 @@ func (s *Server) pahekoPause(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// runView is a run with its report decoded.
-type runView struct {
-	Run    any             `json:"run"`
-	Report json.RawMessage `json:"report"`
-}
-
 func (s *Server) pahekoRuns(c echo.Context) error {
-	ctx := c.Request().Context()
-	runs, err := s.d.Store.PahekoRuns(ctx, 10)
+	h, err := s.d.Sync.History(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	out := make([]runView, 0, len(runs))
-	for _, r := range runs {
-		out = append(out, runView{Run: r, Report: json.RawMessage(r.Report)})
-	}
-	audit, err := s.d.Store.Audit(ctx, 100)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"runs": out, "audit": audit})
+	return c.JSON(http.StatusOK, h)
 }

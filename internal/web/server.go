@@ -4,22 +4,17 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"assokit/internal/appapi"
-	"assokit/internal/jobs"
 	"assokit/internal/membersync"
-	"assokit/internal/nextcloud"
 	"assokit/internal/oidc"
-	"assokit/internal/store"
 	"assokit/internal/tours"
 	"assokit/internal/transfer"
 )
@@ -30,9 +25,7 @@ type Deps struct {
 	AppVersion string
 	Auth       appapi.Authenticator
 	Lifecycle  *appapi.Lifecycle
-	Nextcloud  *nextcloud.Client // acting as the ExApp; handlers use As(user)
-	Store      *store.Store
-	Jobs       *jobs.Queue
+	Host       *appapi.Host // the acting account, Nextcloud's state, the settings form
 	Sync       *membersync.Service
 	Transfer   *transfer.Service
 	Tours      *tours.Service
@@ -45,29 +38,11 @@ type Deps struct {
 type Server struct {
 	d    Deps
 	echo *echo.Echo
-
-	mu       sync.Mutex
-	accounts map[string]cachedAccount // by uid, a few seconds
-	ncStatus cachedStatus
 }
-
-type cachedAccount struct {
-	acc     nextcloud.Account
-	expires time.Time
-}
-
-type cachedStatus struct {
-	version string
-	err     error
-	expires time.Time
-}
-
-// JobInit is the kind of the job that runs AssoKit's initialisation.
-const JobInit = "appapi.init"
 
 // New returns a server with every route registered.
 func New(d Deps) *Server {
-	s := &Server{d: d, accounts: map[string]cachedAccount{}}
+	s := &Server{d: d}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -122,11 +97,11 @@ func requireSystem(next echo.HandlerFunc) echo.HandlerFunc {
 // not protect a path.
 func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		acc, err := s.account(c.Request().Context(), currentUser(c))
+		acc, err := s.d.Host.Account(c.Request().Context(), currentUser(c))
 		if err != nil {
 			return err
 		}
-		if !isAdmin(acc) {
+		if !appapi.IsAdmin(acc.Groups) {
 			return errNotAdmin
 		}
 		return next(c)
@@ -136,52 +111,6 @@ func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 func currentUser(c echo.Context) string {
 	u, _ := c.Get(userKey).(string)
 	return u
-}
-
-func isAdmin(a nextcloud.Account) bool {
-	for _, g := range a.Groups {
-		if g == "admin" {
-			return true
-		}
-	}
-	return false
-}
-
-// account returns the acting user's account (groups included), read as that
-// user and kept for a few seconds so that a page's burst of requests costs
-// one call to Nextcloud.
-func (s *Server) account(ctx context.Context, uid string) (nextcloud.Account, error) {
-	s.mu.Lock()
-	ca, ok := s.accounts[uid]
-	s.mu.Unlock()
-	if ok && time.Now().Before(ca.expires) {
-		return ca.acc, nil
-	}
-	acc, err := s.d.Nextcloud.As(uid).Account(ctx, uid)
-	if err != nil {
-		return nextcloud.Account{}, err
-	}
-	s.mu.Lock()
-	s.accounts[uid] = cachedAccount{acc, time.Now().Add(5 * time.Second)}
-	s.mu.Unlock()
-	return acc, nil
-}
-
-// nextcloudVersion says whether Nextcloud answers, checked at most every ten seconds.
-func (s *Server) nextcloudVersion(ctx context.Context) (string, error) {
-	s.mu.Lock()
-	st := s.ncStatus
-	s.mu.Unlock()
-	if time.Now().Before(st.expires) {
-		return st.version, st.err
-	}
-	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	v, err := s.d.Nextcloud.Version(cctx)
-	s.mu.Lock()
-	s.ncStatus = cachedStatus{v, err, time.Now().Add(10 * time.Second)}
-	s.mu.Unlock()
-	return v, err
 }
 
 // logRequests writes one structured line per request: never headers, never

@@ -14,11 +14,11 @@ import (
 // statusView is what the AssoKit page shows: who you are, whether Nextcloud
 // answers, and which features are ready.
 type statusView struct {
-	Version     string          `json:"version"`
-	User        userView        `json:"user"`
-	Nextcloud   nextcloudView   `json:"nextcloud"`
-	Association associationView `json:"association"`
-	Features    []featureView   `json:"features"`
+	Version     string             `json:"version"`
+	User        userView           `json:"user"`
+	Nextcloud   nextcloudView      `json:"nextcloud"`
+	Association appapi.Association `json:"association"`
+	Features    []featureView      `json:"features"`
 }
 
 type userView struct {
@@ -34,11 +34,6 @@ type nextcloudView struct {
 	Problem   string `json:"problem,omitempty"` // a stable code
 }
 
-type associationView struct {
-	Name    string `json:"name"`
-	Contact string `json:"contact"`
-}
-
 type featureView struct {
 	ID         string `json:"id"` // paheko, transfer, tours
 	Configured bool   `json:"configured"`
@@ -47,21 +42,21 @@ type featureView struct {
 func (s *Server) status(c echo.Context) error {
 	ctx := c.Request().Context()
 	uid := currentUser(c)
-	acc, err := s.account(ctx, uid)
+	acc, err := s.d.Host.Account(ctx, uid)
 	if err != nil {
 		return err
 	}
 	v := statusView{
 		Version:  s.d.AppVersion,
-		User:     userView{ID: acc.ID, DisplayName: acc.DisplayName, IsAdmin: isAdmin(acc), Language: acc.Language},
+		User:     userView{ID: acc.ID, DisplayName: acc.DisplayName, IsAdmin: appapi.IsAdmin(acc.Groups), Language: acc.Language},
 		Features: []featureView{{ID: "paheko"}, {ID: "transfer"}, {ID: "tours"}},
 	}
-	if ver, err := s.nextcloudVersion(ctx); err != nil {
+	if ver, err := s.d.Host.Version(ctx); err != nil {
 		_, v.Nextcloud.Problem = classify(err)
 	} else {
 		v.Nextcloud = nextcloudView{Reachable: true, Version: ver}
-		if vals, err := s.d.Nextcloud.AppConfigValues(ctx, appapi.SettingAssociationName, appapi.SettingSupportContact); err == nil {
-			v.Association = associationView{Name: vals[appapi.SettingAssociationName], Contact: vals[appapi.SettingSupportContact]}
+		if a, err := s.d.Host.Association(ctx); err == nil {
+			v.Association = a
 		}
 	}
 	return c.JSON(http.StatusOK, v)

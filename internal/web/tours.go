@@ -5,7 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"assokit/internal/store"
+	"assokit/internal/appapi"
 	"assokit/internal/tours"
 )
 
@@ -19,7 +19,7 @@ type toursView struct {
 // (lang, else the account's).
 func (s *Server) toursList(c echo.Context) error {
 	ctx := c.Request().Context()
-	acc, err := s.account(ctx, currentUser(c))
+	acc, err := s.d.Host.Account(ctx, currentUser(c))
 	if err != nil {
 		return err
 	}
@@ -31,11 +31,11 @@ func (s *Server) toursList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toursView{Listing: l, IsAdmin: isAdmin(acc)})
+	return c.JSON(http.StatusOK, toursView{Listing: l, IsAdmin: appapi.IsAdmin(acc.Groups)})
 }
 
 func (s *Server) toursProgress(c echo.Context) error {
-	var p store.TourProgress
+	var p tours.Progress
 	if err := readJSON(c, &p); err != nil {
 		return err
 	}

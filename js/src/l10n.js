@@ -36,9 +36,19 @@ export function n(singular, plural, count, vars = {}) {
 	return text.replace(/{(\w+)}/g, (m, k) => (k in vars ? String(vars[k]) : m))
 }
 
-/** The text shown for a stable error code answered by AssoKit's API. */
+/** What is shown for an error without a text of its own. */
+const somethingWrong = 'Something went wrong. Reload the page; if it happens again, tell your administrator.'
+
+/**
+ * The text shown for a stable error code answered by AssoKit's API. Every
+ * code the server declares (Go: errcode.New) has its entry here, checked by
+ * internal/web's tests, and its French in l10n/fr.json.
+ */
 export function errorText(code) {
 	const texts = {
+		internal: somethingWrong,
+		method_not_allowed: somethingWrong,
+		nextcloud_only: somethingWrong, // /init and /enabled: Nextcloud's calls, never a page's
 		nextcloud_unreachable: 'Nextcloud does not answer AssoKit at the moment. Try again in a few minutes; if it lasts, tell your administrator.',
 		nextcloud_refused: 'Nextcloud refuses AssoKit\'s credentials. An administrator should register AssoKit again.',
 		admin_required: 'This part is for the association\'s administrators.',
@@ -76,5 +86,5 @@ export function errorText(code) {
 		tour_unknown: 'This tour does not exist any more. Reload the page.',
 		tour_invalid: 'The association\'s tour needs a title and 1 to 8 steps, each with a title and a text; the page, if any, must be a page of this Nextcloud (starting with /).',
 	}
-	return t(texts[code] ?? 'Something went wrong. Reload the page; if it happens again, tell your administrator.')
+	return t(texts[code] ?? somethingWrong)
 }

@@ -1,0 +1,103 @@
+package transfer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"assokit/internal/store"
+)
+
+// JobRun is the kind of the durable job that runs a transfer; its key is
+// "transfer.<id>", so a transfer is queued once.
+const JobRun = "transfer.run"
+
+// jobAttempts is how often a transfer's job is tried before it fails: a
+// transfer waits for Nextcloud's cron, which may be down for a while.
+const jobAttempts = 50
+
+// JobPayload is the payload of a transfer job.
+type JobPayload struct {
+	ID int64 `json:"id"`
+}
+
+// registerJobs registers the transfer job on the queue.
+func (s *Service) registerJobs() {
+	s.queue.Handle(JobRun, func(ctx context.Context, j store.Job) error { return s.Job(ctx, j.Payload) })
+}
+
+// enqueue queues the job that runs transfer id.
+func (s *Service) enqueue(ctx context.Context, id int64) error {
+	payload, _ := json.Marshal(JobPayload{ID: id})
+	_, err := s.queue.EnqueueJob(ctx, store.NewJob{Kind: JobRun, Key: "transfer." + strconv.FormatInt(id, 10),
+		MaxAttempts: jobAttempts, Payload: string(payload)})
+	return err
+}
+
+// Job runs the transfer named in a job's payload.
+func (s *Service) Job(ctx context.Context, payload string) error {
+	var p JobPayload
+	if err := json.Unmarshal([]byte(payload), &p); err != nil {
+		return fmt.Errorf("transfer job payload: %w", err)
+	}
+	return s.Run(ctx, p.ID)
+}
+
+// Candidate is an account the admin can pick as source or target.
+type Candidate struct {
+	UID     string `json:"uid"`
+	Name    string `json:"name"` // the display name, else the uid
+	Email   string `json:"email"`
+	Enabled bool   `json:"enabled"`
+}
+
+// Candidates lists, as admin, the accounts (200 at most) whose uid, name or
+// e-mail contains q, case-insensitively (all of them for an empty q), by name.
+func (s *Service) Candidates(ctx context.Context, admin, q string) ([]Candidate, error) {
+	accs, err := s.nc.As(admin).Accounts(ctx, 200)
+	if err != nil {
+		return nil, err
+	}
+	q = strings.ToLower(strings.TrimSpace(q))
+	out := []Candidate{}
+	for _, a := range accs {
+		p := Candidate{UID: a.ID, Name: a.DisplayName, Email: a.Email, Enabled: a.Enabled}
+		if p.Name == "" {
+			p.Name = a.ID
+		}
+		if q == "" || strings.Contains(strings.ToLower(p.UID+" "+p.Name+" "+p.Email), q) {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
+	return out, nil
+}
+
+// Recent lists the last 30 transfers, newest first (never nil).
+func (s *Service) Recent(ctx context.Context) ([]store.Transfer, error) {
+	list, err := s.st.RecentTransfers(ctx, 30)
+	if list == nil {
+		list = []store.Transfer{}
+	}
+	return list, err
+}
+
+// Detail is a transfer with its journal, for the progress view and the report.
+type Detail struct {
+	Transfer store.Transfer       `json:"transfer"`
+	Items    []store.TransferItem `json:"items"`
+}
+
+// Detail returns transfer id and its items; store.ErrNotFound when there is
+// no such transfer.
+func (s *Service) Detail(ctx context.Context, id int64) (Detail, error) {
+	t, err := s.st.Transfer(ctx, id)
+	if err != nil {
+		return Detail{}, err
+	}
+	items, err := s.st.TransferItems(ctx, id)
+	return Detail{Transfer: t, Items: items}, err
+}
