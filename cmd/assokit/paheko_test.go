@@ -56,6 +56,7 @@ func sendAs(t testing.TB, demo *devstack.Demo, uid, method, path string, in, out
 	}
 	req, _ := http.NewRequest(method, demo.URL+"/index.php/apps/app_api/proxy/assokit"+path, body)
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", demo.URL) // as a browser on Nextcloud's page
 	req.SetBasicAuth(uid, "demo")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -174,6 +175,104 @@ func TestPahekoBridgeEndToEnd(t *testing.T) {
 	if s := signOn(t, demo, "lea"); s.status != http.StatusForbidden || !strings.Contains(s.page, "ne donne pas accès à Paheko") {
 		t.Errorf("lea: %d %s", s.status, s.page)
 	}
+}
+
+func TestSignOnSecretAndKeys(t *testing.T) {
+	demo := startDemo(t)
+	syncNow(t, demo)
+	if s := signOn(t, demo, "jeanne"); !strings.Contains(s.page, "Nextcloud — Comptabilité") {
+		t.Fatalf("sign-on before: %s", s.page)
+	}
+	if st := sendAs(t, demo, "lea", "POST", "/api/admin/paheko/signon/secret", map[string]any{}, nil); st != http.StatusForbidden {
+		t.Errorf("a member regenerates the secret: %d", st)
+	}
+	var before struct{ ClientSecret string }
+	asUser(t, demo, "camille", "GET", "/api/admin/paheko", &before)
+
+	// A new secret: sign-on fails until Paheko has it, the snippet shows it.
+	if st := sendAs(t, demo, "camille", "POST", "/api/admin/paheko/signon/secret", map[string]any{}, nil); st != http.StatusNoContent {
+		t.Fatalf("regenerate the secret: %d", st)
+	}
+	if s := signOn(t, demo, "jeanne"); !strings.Contains(s.page, "invalid_client") {
+		t.Errorf("sign-on with the old secret: %s", s.page)
+	}
+	var after struct{ ClientSecret string }
+	asUser(t, demo, "camille", "GET", "/api/admin/paheko", &after)
+	var check struct{ Snippet string }
+	sendAs(t, demo, "camille", "POST", "/api/admin/paheko/check", map[string]any{}, &check)
+	if after.ClientSecret == before.ClientSecret || !strings.Contains(check.Snippet, "'"+after.ClientSecret+"'") {
+		t.Fatalf("new secret %q, snippet %s", after.ClientSecret, check.Snippet)
+	}
+	cfg := demo.Paheko.OIDC()
+	cfg.ClientSecret = after.ClientSecret
+	demo.Paheko.SetOIDC(cfg)
+	if s := signOn(t, demo, "jeanne"); !strings.Contains(s.page, "Nextcloud — Comptabilité") {
+		t.Errorf("sign-on with the new secret: %s", s.page)
+	}
+
+	// New signing keys: sign-on goes on.
+	if st := sendAs(t, demo, "camille", "POST", "/api/admin/paheko/signon/keys", map[string]any{}, nil); st != http.StatusNoContent {
+		t.Fatalf("rotate the keys: %d", st)
+	}
+	if s := signOn(t, demo, "jeanne"); !strings.Contains(s.page, "Nextcloud — Comptabilité") {
+		t.Errorf("sign-on after new keys: %s", s.page)
+	}
+}
+
+// TestChangesOnlyFromNextcloudPages sends a change of the Paheko settings
+// through the proxy as a browser would from various pages.
+func TestChangesOnlyFromNextcloudPages(t *testing.T) {
+	demo := startDemo(t)
+	sibling := strings.Replace(demo.URL, "127.0.0.1", "localhost", 1)
+	body := `{"url":"https://evil.example","key":"k","secret":"s"}`
+	for _, tt := range []struct {
+		name        string
+		contentType string
+		header      map[string]string
+		want        int
+	}{
+		{"text/plain from another site", "text/plain", map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden},
+		{"JSON from another site", "application/json", map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden},
+		{"JSON from a sibling host", "application/json", map[string]string{"Origin": sibling, "Sec-Fetch-Site": "same-site"}, http.StatusForbidden},
+		{"JSON, cross-site by Sec-Fetch-Site", "application/json", map[string]string{"Origin": demo.URL, "Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+		{"JSON without Origin or Sec-Fetch-Site", "application/json", nil, http.StatusForbidden},
+		{"JSON with a null Origin", "application/json", map[string]string{"Origin": "null"}, http.StatusForbidden},
+		{"text/plain from Nextcloud's page", "text/plain", map[string]string{"Sec-Fetch-Site": "same-origin"}, http.StatusUnsupportedMediaType},
+		{"form from Nextcloud's page", "application/x-www-form-urlencoded", map[string]string{"Origin": demo.URL}, http.StatusUnsupportedMediaType},
+	} {
+		if st := sendFrom(t, demo, "PUT", "/api/admin/paheko/settings", tt.contentType, tt.header, body); st != tt.want {
+			t.Errorf("%s: %d, want %d", tt.name, st, tt.want)
+		}
+	}
+	var view struct{ Settings struct{ URL string } }
+	asUser(t, demo, "camille", "GET", "/api/admin/paheko", &view)
+	if view.Settings.URL != demo.PahekoURL {
+		t.Fatalf("the settings changed to %q", view.Settings.URL)
+	}
+	// Nextcloud's own page: Sec-Fetch-Site, or an Origin naming the host asked.
+	for _, h := range []map[string]string{{"Sec-Fetch-Site": "same-origin"}, {"Origin": demo.URL}} {
+		if st := sendFrom(t, demo, "POST", "/api/admin/paheko/pause", "application/json; charset=utf-8", h, "{}"); st != http.StatusNoContent {
+			t.Errorf("from Nextcloud's page with %v: %d", h, st)
+		}
+	}
+}
+
+// sendFrom sends body as camille through the proxy with the given content
+// type and browser headers, and returns the status.
+func sendFrom(t *testing.T, demo *devstack.Demo, method, path, contentType string, header map[string]string, body string) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, demo.URL+"/index.php/apps/app_api/proxy/assokit"+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	req.SetBasicAuth("camille", "demo")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 type signOnResult struct {

@@ -3,6 +3,7 @@ package appapi
 import (
 	"context"
 
+	"assokit/internal/jobs"
 	"assokit/internal/store"
 )
 
@@ -34,7 +35,8 @@ type JobView struct {
 	State     string `json:"state"`
 	Attempts  int    `json:"attempts"`
 	LastError string `json:"lastError,omitempty"`
-	Updated   int64  `json:"updated"` // Unix seconds
+	Code      string `json:"code,omitempty"` // jobs.ErrPanicked's code for a job failed by a panic
+	Updated   int64  `json:"updated"`        // Unix seconds
 }
 
 // RecentJobs lists the last n background jobs of every feature, newest first.
@@ -45,7 +47,7 @@ func (l *Lifecycle) RecentJobs(ctx context.Context, n int) ([]JobView, error) {
 	}
 	out := make([]JobView, 0, len(list))
 	for _, j := range list {
-		out = append(out, JobView{j.ID, j.Kind, j.State, j.Attempts, j.LastError, j.UpdatedAt.Unix()})
+		out = append(out, JobView{j.ID, j.Kind, j.State, j.Attempts, j.LastError, jobs.Code(j.LastError), j.UpdatedAt.Unix()})
 	}
 	return out, nil
 }

@@ -71,6 +71,7 @@ func (d *Demo) ConnectPaheko(ctx context.Context) error {
 		}
 		req.SetBasicAuth("camille", demoPassword)
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", d.URL) // as the admin's browser on Nextcloud's page
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return err

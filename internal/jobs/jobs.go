@@ -11,9 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
+	"assokit/internal/errcode"
 	"assokit/internal/store"
 )
 
@@ -28,6 +31,39 @@ var ErrPermanent = errors.New("permanent error")
 
 // Permanent wraps err so that the queue does not retry it.
 func Permanent(err error) error { return fmt.Errorf("%w: %w", ErrPermanent, err) }
+
+// ErrPanicked is the failure of work that panicked: a bug, or an answer
+// nobody foresaw. Retrying would panic again, so it is permanent. A job
+// failed by a panic has its last error start with its code.
+var ErrPanicked = errcode.New("job_panicked", "jobs: the work stopped on an unexpected error (panic)")
+
+// panicError is a recovered panic: its value and where it happened.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string   { return fmt.Sprintf("%s: %v", ErrPanicked.Code(), e.value) }
+func (e *panicError) Unwrap() error   { return ErrPanicked }
+func (e *panicError) Permanent() bool { return true }
+
+// Recover, deferred by a function with a named error result, turns a panic
+// of that function into an error matching ErrPanicked in *err, which keeps
+// the stack for the log.
+func Recover(err *error) {
+	if v := recover(); v != nil {
+		*err = &panicError{value: v, stack: debug.Stack()}
+	}
+}
+
+// Code returns ErrPanicked's code for the last error of a job failed by a panic,
+// "" for any other.
+func Code(lastError string) string {
+	if strings.HasPrefix(lastError, ErrPanicked.Code()+":") {
+		return ErrPanicked.Code()
+	}
+	return ""
+}
 
 // Options tune a Queue. Zero values take the defaults in brackets.
 type Options struct {
@@ -159,6 +195,9 @@ func (q *Queue) RunOne(ctx context.Context) (bool, error) {
 		log.InfoContext(ctx, "job done")
 		err = q.st.CompleteJob(wctx, job)
 	case isPermanent(runErr) || job.Attempts >= job.MaxAttempts:
+		if pe, ok := errors.AsType[*panicError](runErr); ok {
+			log.ErrorContext(ctx, "job panicked", "error", runErr, "stack", string(pe.stack))
+		}
 		log.WarnContext(ctx, "job failed", "error", runErr)
 		err = q.st.FailJob(wctx, job, runErr.Error())
 	default:
@@ -197,7 +236,13 @@ func (q *Queue) runWithLease(ctx context.Context, job store.Job, h Handler) erro
 		}
 	}()
 	defer close(done)
-	return h(hctx, job)
+	return runHandler(hctx, job, h)
+}
+
+// runHandler runs h; a panic fails the job, never the process.
+func runHandler(ctx context.Context, job store.Job, h Handler) (err error) {
+	defer Recover(&err)
+	return h(ctx, job)
 }
 
 // backoff is base·2^(attempt-1) capped at the maximum, or the delay the

@@ -129,3 +129,27 @@ func TestSameKeyRunsOnce(t *testing.T) {
 		t.Fatalf("handler ran %d times; want 1", calls.Load())
 	}
 }
+
+// A handler that panics fails its job for good, with its own code; the
+// worker goes on with the next job.
+func TestPanicFailsTheJobNotTheProcess(t *testing.T) {
+	q, st := newQueue(t)
+	var s []int
+	q.Handle("bad", func(context.Context, store.Job) error { return errors.New(string(rune(s[1]))) })
+	var ran atomic.Bool
+	q.Handle("good", func(context.Context, store.Job) error { ran.Store(true); return nil })
+	bad, _ := q.Enqueue(t.Context(), "bad", "bad", nil)
+	q.Enqueue(t.Context(), "good", "good", nil)
+	for range 2 {
+		if r, err := q.RunOne(t.Context()); !r || err != nil {
+			t.Fatalf("RunOne() = %v, %v", r, err)
+		}
+	}
+	j, _ := st.Job(t.Context(), bad)
+	if j.State != store.JobFailed || j.Attempts != 1 || Code(j.LastError) != ErrPanicked.Code() {
+		t.Errorf("panicked job = %s after %d attempts, %q", j.State, j.Attempts, j.LastError)
+	}
+	if !ran.Load() {
+		t.Error("the next job did not run")
+	}
+}

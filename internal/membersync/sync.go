@@ -242,7 +242,7 @@ func (s *Service) Run(ctx context.Context, trigger, actor string) (Report, error
 	if err != nil {
 		return Report{}, err
 	}
-	rep, err := s.run(ctx, runID, actor)
+	rep, err := s.runRecovering(ctx, runID, actor)
 	b, _ := json.Marshal(rep)
 	code := ""
 	if err != nil {
@@ -252,6 +252,13 @@ func (s *Service) Run(ctx context.Context, trigger, actor string) (Report, error
 		err = ferr
 	}
 	return rep, err
+}
+
+// runRecovering is run with a panic turned into an error matching
+// jobs.ErrPanicked, so that the run is recorded as failed with its code.
+func (s *Service) runRecovering(ctx context.Context, runID int64, actor string) (rep Report, err error) {
+	defer jobs.Recover(&err)
+	return s.run(ctx, runID, actor)
 }
 
 func (s *Service) run(ctx context.Context, runID int64, actor string) (Report, error) {
@@ -270,7 +277,7 @@ func (s *Service) run(ctx context.Context, runID int64, actor string) (Report, e
 // the order they are looked for.
 var stopErrors = []*errcode.Error{ErrNotConfigured, ErrNoAdmin,
 	paheko.ErrUnreachable, paheko.ErrUnauthorized, paheko.ErrRights, paheko.ErrNotPaheko,
-	nextcloud.ErrUnreachable, nextcloud.ErrUnauthorized}
+	nextcloud.ErrUnreachable, nextcloud.ErrUnauthorized, jobs.ErrPanicked}
 
 // ErrorCode is the stable code of an error that stopped a run: its own, or
 // paheko_no_admin when Nextcloud refused to show the accounts to the admin

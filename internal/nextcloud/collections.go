@@ -188,6 +188,13 @@ func (c *Client) Collections(ctx context.Context, kind string) ([]Collection, er
 	if err != nil {
 		return nil, err
 	}
+	return collectionsOf(kind, c.user, resps), nil
+}
+
+// collectionsOf picks the calendars (kind Calendars) or address books of
+// user among the responses of a PROPFIND of its home (fixtures
+// nextcloud-32 40, 50; nextcloud-32-transfer 208, 209).
+func collectionsOf(kind, user string, resps []davProps) []Collection {
 	var out []Collection
 	for _, r := range resps {
 		rt := string(r.Props["resourcetype"])
@@ -200,20 +207,41 @@ func (c *Client) Collections(ctx context.Context, kind string) ([]Collection, er
 		p, _ := url.PathUnescape(r.Href)
 		col := Collection{Path: r.Href, URI: path.Base(p), Name: r.text("displayname"), Deleted: deleted,
 			Owner: path.Base(r.text("owner-principal"))}
-		if col.Owner == "." || col.Owner == "" {
-			col.Owner = c.user
+		if col.Owner == "." || col.Owner == "" || col.Owner == "/" {
+			col.Owner = user
 		}
 		col.Description = r.text("calendar-description")
 		if kind == AddressBooks {
 			col.Description = r.text("addressbook-description")
 		}
 		col.Sharees = parseInvite(r.Props["invite"])
-		for _, comp := range strings.Split(string(r.Props["supported-calendar-component-set"]), "name=\"")[1:] {
-			col.Components = append(col.Components, comp[:strings.IndexByte(comp, '"')])
-		}
+		col.Components = parseComponents(r.Props["supported-calendar-component-set"])
 		out = append(out, col)
 	}
-	return out, nil
+	return out
+}
+
+// parseComponents reads the names of the <c:comp name="…"/> elements of a
+// supported-calendar-component-set property (VEVENT, VTODO…), as XML: an
+// answer cut short or malformed gives the names read before the fault.
+func parseComponents(inner []byte) []string {
+	var out []string
+	dec := xml.NewDecoder(io.MultiReader(strings.NewReader("<set>"), bytes.NewReader(inner), strings.NewReader("</set>")))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return out
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok || se.Name.Local != "comp" {
+			continue
+		}
+		for _, a := range se.Attr {
+			if a.Name.Local == "name" && a.Value != "" {
+				out = append(out, a.Value)
+			}
+		}
+	}
 }
 
 // parseInvite reads the sharees of an oc:invite property.
@@ -232,7 +260,7 @@ func parseInvite(inner []byte) []Sharee {
 	var out []Sharee
 	for _, u := range inv.Users {
 		uid, ok := strings.CutPrefix(u.Href, "principal:principals/users/")
-		if !ok {
+		if !ok || uid == "" {
 			continue // groups and circles are not re-created
 		}
 		out = append(out, Sharee{UID: uid, ReadWrite: u.Access.ReadWrite != nil})

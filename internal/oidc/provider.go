@@ -20,6 +20,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"assokit/internal/errcode"
 	"assokit/internal/nextcloud"
 	"assokit/internal/paheko"
 	"assokit/internal/store"
@@ -51,15 +52,29 @@ type Provider struct {
 	pahekoURL func(context.Context) string
 	now       func() time.Time
 
+	// hostSecret is the client secret the host set at deploy time ("": none).
+	hostSecret string
+
 	mu     sync.Mutex
 	issuer string
 }
+
+// ErrSecretFromHost is returned when asked to regenerate a client secret
+// that the host set at deploy time: it is the host's to change.
+var ErrSecretFromHost = errcode.New("signon_secret_from_host", "oidc: the client secret is set by the host")
 
 // New returns a provider. pahekoURL gives Paheko's address, from which the
 // redirect URI is built.
 func New(st *store.Store, nc *nextcloud.Client, pahekoURL func(context.Context) string) *Provider {
 	return &Provider{store: st, nc: nc, pahekoURL: pahekoURL, now: time.Now}
 }
+
+// UseHostSecret makes secret, set by the host at deploy time, the client
+// secret: it replaces the stored one and cannot be regenerated.
+func (p *Provider) UseHostSecret(secret string) { p.hostSecret = secret }
+
+// SecretFromHost reports whether the client secret was set by the host.
+func (p *Provider) SecretFromHost() bool { return p.hostSecret != "" }
 
 // SetClock replaces the clock (tests).
 func (p *Provider) SetClock(now func() time.Time) { p.now = now }
@@ -86,22 +101,39 @@ func (p *Provider) Issuer(ctx context.Context) (string, error) {
 	return iss, nil
 }
 
-// Client returns the registered client, creating its secret on first use.
+// Client returns the registered client: its secret is the host's when it
+// set one, else the stored one, created on first use.
 func (p *Provider) Client(ctx context.Context) (Client, error) {
-	c := Client{ID: ClientID}
-	secret, err := p.store.Setting(ctx, secretKey)
-	if errors.Is(err, store.ErrNotFound) {
-		secret = randomString(32)
-		err = p.store.SetSetting(ctx, secretKey, secret)
+	c := Client{ID: ClientID, Secret: p.hostSecret}
+	if c.Secret == "" {
+		secret, err := p.store.Setting(ctx, secretKey)
+		if errors.Is(err, store.ErrNotFound) {
+			secret = randomString(32)
+			err = p.store.SetSetting(ctx, secretKey, secret)
+		}
+		if err != nil {
+			return c, err
+		}
+		c.Secret = secret
 	}
-	if err != nil {
-		return c, err
-	}
-	c.Secret = secret
 	if u := p.pahekoURL(ctx); u != "" {
 		c.RedirectURI = paheko.LoginURL(u)
 	}
 	return c, nil
+}
+
+// RegenerateSecret replaces the client secret with a new random one and
+// returns the client with it. Paheko's config.local.php must then be given
+// the new secret: until it is, every sign-on fails with invalid_client. It
+// returns ErrSecretFromHost when the host set the secret.
+func (p *Provider) RegenerateSecret(ctx context.Context) (Client, error) {
+	if p.SecretFromHost() {
+		return Client{}, ErrSecretFromHost
+	}
+	if err := p.store.SetSetting(ctx, secretKey, randomString(32)); err != nil {
+		return Client{}, err
+	}
+	return p.Client(ctx)
 }
 
 // Discovery is the provider's openid-configuration.
@@ -339,8 +371,9 @@ func (p *Provider) signingKey(ctx context.Context) (*rsa.PrivateKey, string, err
 	return k, keys[0].KID, err
 }
 
-// RotateKeys creates a new signing key; keys older than the previous one
-// are no longer published, so tokens signed just before stay verifiable.
+// RotateKeys creates a new signing key, which signs from now on. A key that
+// stopped signing stays published for TokenTTL, the life of the id_tokens it
+// signed; keys past that are retired.
 func (p *Provider) RotateKeys(ctx context.Context) error {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -353,24 +386,39 @@ func (p *Provider) RotateKeys(ctx context.Context) error {
 	if err := p.store.AddOIDCKey(ctx, kid, pemText); err != nil {
 		return err
 	}
-	keys, err := p.store.OIDCKeys(ctx)
-	if err != nil {
-		return err
-	}
-	for _, old := range keys[min(2, len(keys)):] {
-		if err := p.store.RetireOIDCKey(ctx, old.KID); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err = p.publishedKeys(ctx)
+	return err
 }
 
-// JWKS returns the published public keys.
+// publishedKeys returns the keys to publish, newest (the signing key)
+// first: each older key until TokenTTL after the next one replaced it. It
+// retires the others.
+func (p *Provider) publishedKeys(ctx context.Context) ([]store.OIDCKey, error) {
+	keys, err := p.store.OIDCKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := 1; i < len(keys); i++ {
+		if p.now().Before(keys[i-1].CreatedAt.Add(TokenTTL)) {
+			continue
+		}
+		for _, old := range keys[i:] {
+			if err := p.store.RetireOIDCKey(ctx, old.KID); err != nil {
+				return nil, err
+			}
+		}
+		return keys[:i], nil
+	}
+	return keys, nil
+}
+
+// JWKS returns the published public keys: the signing key and those that
+// signed id_tokens not expired yet.
 func (p *Provider) JWKS(ctx context.Context) (map[string]any, error) {
 	if _, _, err := p.signingKey(ctx); err != nil {
 		return nil, err
 	}
-	keys, err := p.store.OIDCKeys(ctx)
+	keys, err := p.publishedKeys(ctx)
 	if err != nil {
 		return nil, err
 	}

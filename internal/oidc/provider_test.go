@@ -47,6 +47,7 @@ func newProvider(t *testing.T) (*oidc.Provider, *nextcloudtest.Server, *time.Tim
 	p := oidc.New(st, client, func(context.Context) string { return pahekoURL + "/" })
 	now := time.Now()
 	p.SetClock(func() time.Time { return now })
+	st.SetClock(func() time.Time { return now })
 	return p, nc, &now
 }
 
@@ -228,16 +229,78 @@ func TestPKCE(t *testing.T) {
 }
 
 func TestKeyRotation(t *testing.T) {
-	p, _, _ := newProvider(t)
+	p, _, now := newProvider(t)
 	ctx := context.Background()
-	for range 3 {
+	verify := func(idToken string) error {
+		jwks, err := p.JWKS(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = jwt.Parse(idToken, func(t *jwt.Token) (any, error) {
+			for _, k := range jwks["keys"].([]map[string]string) {
+				if k["kid"] == t.Header["kid"] {
+					return jwkKey(k), nil
+				}
+			}
+			return nil, errors.New("kid not published")
+		}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithTimeFunc(func() time.Time { return *now }))
+		return err
+	}
+	signIn := func() string {
+		code, _ := login(t, p, "jeanne", authorizeQuery())
+		tok, err := p.Token(ctx, tokenForm(p, code))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok.IDToken
+	}
+	first := signIn()
+	// Two rotations in a row: the id_token signed before both still verifies.
+	for range 2 {
+		*now = now.Add(time.Second)
 		if err := p.RotateKeys(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
+	if err := verify(first); err != nil {
+		t.Errorf("an id_token signed before two rotations: %v", err)
+	}
+	latest := signIn()
+	if err := verify(latest); err != nil {
+		t.Errorf("an id_token signed after the rotations: %v", err)
+	}
+	// Once every id_token of the old keys expired, only the signing key is published.
+	*now = now.Add(oidc.TokenTTL)
 	jwks, _ := p.JWKS(ctx)
-	if n := len(jwks["keys"].([]map[string]string)); n != 2 {
-		t.Errorf("%d keys published after rotations, want 2 (current and previous)", n)
+	if n := len(jwks["keys"].([]map[string]string)); n != 1 {
+		t.Errorf("%d keys published once the old keys' tokens expired, want 1", n)
+	}
+}
+
+func TestRegenerateSecret(t *testing.T) {
+	p, _, _ := newProvider(t)
+	ctx := context.Background()
+	old, _ := p.Client(ctx)
+	code, _ := login(t, p, "jeanne", authorizeQuery())
+	form := tokenForm(p, code)
+	c, err := p.RegenerateSecret(ctx)
+	if err != nil || c.Secret == old.Secret || len(c.Secret) < 40 {
+		t.Fatalf("new secret %q (old %q): %v", c.Secret, old.Secret, err)
+	}
+	_, err = p.Token(ctx, form)
+	wantOAuthError(t, "the old secret", "invalid_client", err)
+	code, _ = login(t, p, "jeanne", authorizeQuery())
+	if _, err := p.Token(ctx, tokenForm(p, code)); err != nil {
+		t.Errorf("the new secret: %v", err)
+	}
+
+	// A secret set by the host is the host's to change.
+	p.UseHostSecret("secret-from-the-host-0123456789")
+	if c, _ := p.Client(ctx); c.Secret != "secret-from-the-host-0123456789" || !p.SecretFromHost() {
+		t.Errorf("client secret %q with the host's set", c.Secret)
+	}
+	if _, err := p.RegenerateSecret(ctx); !errors.Is(err, oidc.ErrSecretFromHost) {
+		t.Errorf("regenerating the host's secret: %v", err)
 	}
 }
 

@@ -143,8 +143,15 @@ func (c *Client) call(ctx context.Context, method, path string, in any, out any)
 	if err != nil {
 		return &Error{Method: method, Path: path, StatusCode: resp.StatusCode, Message: "answer cut short", kind: ErrUnreachable}
 	}
-	if resp.StatusCode != http.StatusOK {
-		return responseError(method, path, resp.StatusCode, raw)
+	return decodeAnswer(method, path, resp.StatusCode, raw, out)
+}
+
+// decodeAnswer reads Paheko's answer to method path: an error for a status
+// other than 200 (see responseError), else the JSON body decoded into out
+// (when not nil), numbers as json.Number.
+func decodeAnswer(method, path string, status int, raw []byte, out any) error {
+	if status != http.StatusOK {
+		return responseError(method, path, status, raw)
 	}
 	if out == nil {
 		return nil
@@ -152,7 +159,7 @@ func (c *Client) call(ctx context.Context, method, path string, in any, out any)
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if err := dec.Decode(out); err != nil {
-		return &Error{Method: method, Path: path, StatusCode: resp.StatusCode, Message: "the answer is not JSON", kind: ErrNotPaheko}
+		return &Error{Method: method, Path: path, StatusCode: status, Message: "the answer is not JSON", kind: ErrNotPaheko}
 	}
 	return nil
 }
@@ -309,16 +316,36 @@ func (c *Client) Members(ctx context.Context, withUID bool, pageSize int) ([]Mem
 		if more {
 			rows = rows[:pageSize]
 		}
-		for _, r := range rows {
-			m := Member{ID: toInt(r["id"]), Number: toInt(r["numero"]), Name: toString(r["nom"]),
-				Email: toString(r["email"]), UID: toString(r["nextcloud_uid"]), CategoryID: toInt(r["id_category"])}
-			out = append(out, m)
-			last = m.ID
+		page, err := membersOf(rows, last)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) > 0 {
+			last = page[len(page)-1].ID
 		}
 		if !more {
 			return out, nil
 		}
 	}
+}
+
+// membersOf reads rows of /api/sql as members. Their ids must go up from
+// after, as "WHERE id > after ORDER BY id" asks: anything else is not
+// Paheko's answer (and would page forever).
+func membersOf(rows []map[string]any, after int) ([]Member, error) {
+	out := make([]Member, 0, len(rows))
+	for _, r := range rows {
+		m := Member{ID: toInt(r["id"]), Number: toInt(r["numero"]), Name: toString(r["nom"]),
+			Email: toString(r["email"]), UID: toString(r["nextcloud_uid"]), CategoryID: toInt(r["id_category"])}
+		if m.ID <= after {
+			return nil, &Error{Method: http.MethodPost, Path: "sql", StatusCode: http.StatusOK,
+				Message: fmt.Sprintf("member ids out of order (%d after %d)", m.ID, after), kind: ErrNotPaheko}
+		}
+		out = append(out, m)
+		after = m.ID
+	}
+	return out, nil
 }
 
 func toInt(v any) int {

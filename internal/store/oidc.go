@@ -22,7 +22,7 @@ type OIDCKey struct {
 // OIDCKeys returns the keys not retired, newest first.
 func (s *Store) OIDCKeys(ctx context.Context) ([]OIDCKey, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT kid, private_pem, created_at FROM oidc_keys
-		WHERE retired_at = 0 ORDER BY created_at DESC, kid`)
+		WHERE retired_at = 0 ORDER BY created_at DESC, rowid DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list keys: %w", err)
 	}

@@ -107,10 +107,10 @@ func (s *Service) beyondInventory(ctx context.Context, as *nextcloud.Client, inv
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	if b.Deck {
-		g.Go(func() error { return deckInventory(gctx, as, b) })
+		g.Go(recovering(func() error { return deckInventory(gctx, as, b) }))
 	}
 	if b.Talk {
-		g.Go(func() error { return talkInventory(gctx, as, inv.Target.UID, b) })
+		g.Go(recovering(func() error { return talkInventory(gctx, as, inv.Target.UID, b) }))
 	}
 	return g.Wait()
 }
@@ -141,7 +141,7 @@ func deckInventory(ctx context.Context, as *nextcloud.Client, b *BeyondFiles) er
 	g.SetLimit(4)
 	untouched := make([]bool, len(mine))
 	for i, info := range mine {
-		g.Go(func() error {
+		g.Go(recovering(func() error {
 			stacks, err := as.Stacks(gctx, info.ID)
 			if err != nil {
 				return err
@@ -152,7 +152,7 @@ func deckInventory(ctx context.Context, as *nextcloud.Client, b *BeyondFiles) er
 			}
 			untouched[i] = welcome[i] && untouchedCards(stacks)
 			return nil
-		})
+		}))
 	}
 	if err := g.Wait(); err != nil {
 		return err
@@ -225,7 +225,7 @@ func talkInventory(ctx context.Context, as *nextcloud.Client, target string, b *
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(4)
 	for _, info := range mod {
-		g.Go(func() error {
+		g.Go(recovering(func() error {
 			parts, err := as.Participants(gctx, info.Token)
 			if err != nil {
 				return err
@@ -247,7 +247,7 @@ func talkInventory(ctx context.Context, as *nextcloud.Client, target string, b *
 			}
 			info.OnlyModerator = mods == 1
 			return nil
-		})
+		}))
 	}
 	if err := g.Wait(); err != nil {
 		return err

@@ -129,10 +129,10 @@ func (s *Service) Inventory(ctx context.Context, admin, source, target string) (
 		Calendars: []CalendarInfo{}, CalendarsIn: []CalendarInfo{}, CalendarsGone: []CalendarInfo{}, AddressBooks: []BookInfo{}}
 	as := s.nc.As(source)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return s.fileInventory(gctx, as, &inv) })
-	g.Go(func() error { return s.calendarInventory(gctx, as, &inv) })
-	g.Go(func() error { return s.bookInventory(gctx, as, &inv) })
-	g.Go(func() error { return s.beyondInventory(gctx, as, &inv) })
+	g.Go(recovering(func() error { return s.fileInventory(gctx, as, &inv) }))
+	g.Go(recovering(func() error { return s.calendarInventory(gctx, as, &inv) }))
+	g.Go(recovering(func() error { return s.bookInventory(gctx, as, &inv) }))
+	g.Go(recovering(func() error { return s.beyondInventory(gctx, as, &inv) }))
 	if err := g.Wait(); err != nil {
 		return Inventory{}, fmt.Errorf("inventory of %s: %w", source, err)
 	}

@@ -3,11 +3,13 @@ package transfer
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 
+	"assokit/internal/jobs"
 	"assokit/internal/store"
 )
 
@@ -37,12 +39,19 @@ func (s *Service) enqueue(ctx context.Context, id int64) error {
 	return err
 }
 
-// Job runs the transfer named in a job's payload.
-func (s *Service) Job(ctx context.Context, payload string) error {
+// Job runs the transfer named in a job's payload. A panic fails the
+// transfer, with jobs.ErrPanicked's code, and its job for good.
+func (s *Service) Job(ctx context.Context, payload string) (err error) {
 	var p JobPayload
 	if err := json.Unmarshal([]byte(payload), &p); err != nil {
 		return fmt.Errorf("transfer job payload: %w", err)
 	}
+	defer func() {
+		if errors.Is(err, jobs.ErrPanicked) {
+			s.st.SetTransferState(context.WithoutCancel(ctx), p.ID, "failed", jobs.ErrPanicked.Code())
+		}
+	}()
+	defer jobs.Recover(&err)
 	return s.Run(ctx, p.ID)
 }
 

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"assokit/internal/errcode"
+	"assokit/internal/jobs"
 	"assokit/internal/nextcloud"
 	"assokit/internal/store"
 )
@@ -68,6 +69,8 @@ func ErrorCode(err error) string {
 		return errGone.Code()
 	case errors.Is(err, nextcloud.ErrUnreachable):
 		return nextcloud.ErrUnreachable.Code()
+	case errors.Is(err, jobs.ErrPanicked):
+		return jobs.ErrPanicked.Code()
 	}
 	return errFailed.Code()
 }
@@ -434,7 +437,7 @@ func (r *run) copyObjects(ctx context.Context, dst *nextcloud.Client, kind strin
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.s.opt.Concurrency)
 	for _, o := range objects {
-		g.Go(func() error {
+		g.Go(recovering(func() error {
 			err := dst.PutObject(gctx, coll, o.Name, ct, o.Data)
 			if errors.Is(err, nextcloud.ErrExists) {
 				_, err = readOne(gctx, dst, kind, coll, o.Name, o.ETag) // there from a stopped run: same bytes?
@@ -450,7 +453,7 @@ func (r *run) copyObjects(ctx context.Context, dst *nextcloud.Client, kind strin
 			}
 			mu.Unlock()
 			return nil
-		})
+		}))
 	}
 	err := g.Wait()
 	it.Copied = copied

@@ -200,6 +200,16 @@ func freeURI(want string, taken map[string]bool) string {
 	return uri
 }
 
+// recovering returns f with a panic turned into an error matching
+// jobs.ErrPanicked: for the goroutines of an errgroup, whose panics nothing
+// else would recover.
+func recovering(f func() error) func() error {
+	return func() (err error) {
+		defer jobs.Recover(&err)
+		return f()
+	}
+}
+
 // errStop ends a run early without failing the item: the afterStep hook
 // of tests returns it to play a crash.
 var errStop = errors.New("transfer: stopped")
@@ -272,8 +282,10 @@ func permanent(err error) bool {
 		}
 		return ne.Permanent()
 	}
-	return errors.Is(err, errMismatch) || errors.Is(err, errBoardNotOwned) || errors.Is(err, errNoModerator) || errors.Is(err, nextcloud.ErrSameUID) || errors.Is(err, nextcloud.ErrExists) ||
-		errors.Is(err, errFilesFailed) || errors.Is(err, errFilesTimeout) || errors.Is(err, errSkipped)
+	return errors.Is(err, errMismatch) || errors.Is(err, errBoardNotOwned) || errors.Is(err, errNoModerator) ||
+		errors.Is(err, nextcloud.ErrSameUID) || errors.Is(err, nextcloud.ErrExists) ||
+		errors.Is(err, errFilesFailed) || errors.Is(err, errFilesTimeout) || errors.Is(err, errSkipped) ||
+		errors.Is(err, jobs.ErrPanicked)
 }
 
 // run is one execution of a transfer.

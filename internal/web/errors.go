@@ -13,6 +13,8 @@ var (
 	errNoUser           = errcode.New("not_signed_in", "web: this page needs a signed-in Nextcloud user")
 	errNotAdmin         = errcode.New("admin_required", "web: this page is for administrators")
 	errNotSystem        = errcode.New("nextcloud_only", "web: only Nextcloud itself makes this call")
+	errCrossSite        = errcode.New("cross_site", "web: a change asked from another site than Nextcloud's pages")
+	errNotJSON          = errcode.New("not_json", "web: a change must be sent as JSON")
 	errBadInput         = errcode.New(errcode.BadRequest, "web: the request body is not what this endpoint reads")
 	errMethodNotAllowed = errcode.New("method_not_allowed", "web: this path does not answer this method")
 )
@@ -31,6 +33,8 @@ var statusTable = []struct {
 	{"not_signed_in", http.StatusUnauthorized},
 	{"admin_required", http.StatusForbidden},
 	{"nextcloud_only", http.StatusForbidden},
+	{"cross_site", http.StatusForbidden},
+	{"not_json", http.StatusUnsupportedMediaType},
 	{errcode.NotFound, http.StatusNotFound}, // store and Nextcloud
 	{"nextcloud_refused", http.StatusBadGateway},
 	{"nextcloud_unreachable", http.StatusBadGateway},
@@ -42,6 +46,7 @@ var statusTable = []struct {
 	{"paheko_refused", http.StatusBadGateway},
 	{"paheko_key_read_only", http.StatusBadGateway},
 	{"paheko_not_paheko", http.StatusBadGateway},
+	{"signon_secret_from_host", http.StatusConflict},
 	{"transfer_same_account", http.StatusBadRequest},
 	{"transfer_unknown_account", http.StatusBadRequest},
 	{"transfer_target_disabled", http.StatusBadRequest},

@@ -32,6 +32,7 @@ type pahekoAdminView struct {
 	Issuer          string              `json:"issuer"`
 	ClientID        string              `json:"clientId"`
 	ClientSecret    string              `json:"clientSecret"`
+	SecretFromHost  bool                `json:"secretFromHost"` // the page cannot regenerate it
 	RedirectURI     string              `json:"redirectUri"`
 }
 
@@ -46,7 +47,27 @@ func (s *Server) pahekoAdmin(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, pahekoAdminView{Settings: st, IntervalSeconds: int(st.Interval.Seconds()),
-		Issuer: r.Issuer, ClientID: r.Client.ID, ClientSecret: r.Client.Secret, RedirectURI: r.Client.RedirectURI})
+		Issuer: r.Issuer, ClientID: r.Client.ID, ClientSecret: r.Client.Secret, SecretFromHost: s.d.OIDC.SecretFromHost(),
+		RedirectURI: r.Client.RedirectURI})
+}
+
+// signOnNewSecret regenerates the sign-on client secret. Sign-on fails until
+// Paheko's config.local.php holds the new one: the page says so and shows
+// the new snippet.
+func (s *Server) signOnNewSecret(c echo.Context) error {
+	if _, err := s.d.OIDC.RegenerateSecret(c.Request().Context()); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// signOnRotateKeys creates a new signing key; the old ones stay published
+// until the id_tokens they signed expire.
+func (s *Server) signOnRotateKeys(c echo.Context) error {
+	if err := s.d.OIDC.RotateKeys(c.Request().Context()); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 func (s *Server) pahekoSaveSettings(c echo.Context) error {

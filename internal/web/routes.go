@@ -10,7 +10,7 @@ import (
 // <routes> of appinfo/info.xml.
 func (s *Server) routes() {
 	e := s.echo
-	e.Use(s.logRequests)
+	e.Use(s.logRequests, s.recoverPanics)
 
 	// AppAPI lifecycle: Nextcloud calls these directly, not through the
 	// proxy, always signed with an empty user.
@@ -23,7 +23,7 @@ func (s *Server) routes() {
 	e.GET("/img/*", s.static("img"), s.authenticate)
 
 	// Page API for every signed-in member (info.xml: USER).
-	api := e.Group("/api", noStore, s.authenticate, s.requireUser)
+	api := e.Group("/api", noStore, s.authenticate, s.requireUser, sameOriginJSON)
 	api.GET("/status", s.status)
 	api.GET("/paheko", s.pahekoPage)
 	api.GET("/tours", s.toursList)
@@ -40,6 +40,8 @@ func (s *Server) routes() {
 	admin.POST("/paheko/sync", s.pahekoSync)
 	admin.POST("/paheko/pause", s.pahekoPause)
 	admin.GET("/paheko/runs", s.pahekoRuns)
+	admin.POST("/paheko/signon/secret", s.signOnNewSecret)
+	admin.POST("/paheko/signon/keys", s.signOnRotateKeys)
 	admin.GET("/transfer/accounts", s.transferAccounts)
 	admin.GET("/transfer/inventory", s.transferInventory)
 	admin.GET("/transfers", s.transferList)

@@ -5,9 +5,15 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -113,6 +119,28 @@ func currentUser(c echo.Context) string {
 	return u
 }
 
+// errPanicked is the error of a request whose handler panicked.
+var errPanicked = errors.New("web: the request stopped on an unexpected error (panic)")
+
+// recoverPanics turns a panic of a handler into a 500 "internal" answer
+// and one log line with the stack: one request fails, never the process.
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v) // the way to abort a response, not a failure
+				}
+				r := c.Request()
+				s.d.Log.ErrorContext(r.Context(), "request panicked", "method", r.Method, "path", r.URL.Path,
+					"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				err = errPanicked
+			}
+		}()
+		return next(c)
+	}
+}
+
 // logRequests writes one structured line per request: never headers, never
 // the query string.
 func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
@@ -141,6 +169,54 @@ func readJSON(c echo.Context, v any) error {
 		return errBadInput
 	}
 	return nil
+}
+
+// sameOriginJSON refuses a state-changing request (any method but GET and
+// HEAD) that is not JSON sent from Nextcloud's own pages. Nextcloud's proxy
+// checks no CSRF token on ExApp routes and forwards every browser header
+// (ExAppProxyController: getallheaders(), Host included, to Guzzle); its
+// SameSite=Lax cookies do not stop a sibling sub-domain. A cross-site page
+// cannot send JSON without a CORS preflight, and browsers say where a
+// request comes from.
+func sameOriginJSON(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			return next(c)
+		}
+		if !sameOrigin(r) {
+			return errCrossSite
+		}
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			return errNotJSON
+		}
+		return next(c)
+	}
+}
+
+// sameOrigin reports whether a browser sent r from the page's own origin:
+// Sec-Fetch-Site says so, or, from a browser that does not send it, Origin
+// names the host the request was made to (Host, or X-Forwarded-Host when a
+// reverse proxy in front of Nextcloud rewrote it). NEXTCLOUD_URL is not
+// compared: it is often an internal address, not the browser's.
+func sameOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin":
+		return true
+	case "":
+	default: // same-site (a sibling sub-domain), cross-site, none
+		return false
+	}
+	u, err := url.Parse(r.Header.Get("Origin"))
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return false
+	}
+	for _, host := range []string{r.Host, strings.TrimSpace(strings.Split(r.Header.Get("X-Forwarded-Host"), ",")[0])} {
+		if host != "" && strings.EqualFold(u.Host, host) {
+			return true
+		}
+	}
+	return false
 }
 
 // noStore marks API answers as not cacheable: AppAPI's proxy would otherwise

@@ -92,8 +92,10 @@ func (ts *testServer) do(method, target, user string, body io.Reader) *httptest.
 		req.Header.Set("EX-APP-VERSION", "0.1.0")
 		req.Header.Set("AUTHORIZATION-APP-API", base64.StdEncoding.EncodeToString([]byte(user+":"+testSecret)))
 	}
-	if body != nil {
+	if method != "GET" && method != "HEAD" {
+		// What a browser on Nextcloud's page sends with the pages' JSON.
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
 	}
 	rec := httptest.NewRecorder()
 	ts.srv.ServeHTTP(rec, req)

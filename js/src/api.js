@@ -14,8 +14,10 @@ const base = generateUrl('/apps/app_api/proxy/assokit/api')
  */
 export async function send(method, path, body) {
 	try {
-		const { data } = await axios.request({ method, url: base + path, data: body, headers: { Accept: 'application/json' } })
-		return data
+		// A change is always JSON (AssoKit refuses anything else), even without a body.
+		const data = method === 'GET' ? undefined : (body ?? {})
+		const { data: answer } = await axios.request({ method, url: base + path, data, headers: { Accept: 'application/json' } })
+		return answer
 	} catch (e) {
 		const err = new Error('request failed')
 		err.code = e.response?.data?.code ?? (e.response ? 'internal' : 'network')

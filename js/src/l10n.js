@@ -84,6 +84,10 @@ export function errorText(code) {
 		transfer_board_not_owned: 'This board no longer belongs to the member who leaves (someone gave it to another person meanwhile): nothing was changed.',
 		transfer_no_moderator: 'The member who takes over could not be made moderator of this conversation, so the member who leaves stayed in it.',
 		tour_unknown: 'This tour does not exist any more. Reload the page.',
+		cross_site: 'AssoKit only accepts changes made from this Nextcloud\'s own pages. Reload the page and try again.',
+		not_json: 'This change did not reach AssoKit in the expected form. Reload the page and try again.',
+		job_panicked: 'AssoKit stopped this task on an unexpected error; trying again would not help. Details are in AssoKit\'s log: please pass them on to whoever maintains AssoKit.',
+		signon_secret_from_host: 'The sign-on secret is set by whoever hosts your Nextcloud and cannot be changed here.',
 		tour_invalid: 'The association\'s tour needs a title and 1 to 8 steps, each with a title and a text; the page, if any, must be a page of this Nextcloud (starting with /).',
 	}
 	return t(texts[code] ?? somethingWrong)

@@ -60,3 +60,24 @@ test('a member in none of the groups reads who to ask', async () => {
 	assert.equal(await page.locator('[data-open-paheko]').count(), 0)
 	await page.close()
 })
+
+// Last: the demo's Paheko keeps the old secret afterwards.
+test('the admin replaces the sign-on secret after a warning, and renews the keys', async () => {
+	const page = await browser.newPage()
+	const errors = []
+	page.on('pageerror', (e) => errors.push(e.message))
+	await signIn(page, 'camille')
+	const snippet = page.locator('[data-snippet]')
+	await snippet.waitFor({ timeout: 15000 })
+	const secretOf = async () => (await snippet.textContent()).match(/OIDC_CLIENT_SECRET = '([^']+)'/)[1]
+	const before = await secretOf()
+	await page.locator('[data-new-secret]').click()
+	await page.locator('[data-confirm-secret]').getByText('Plus personne ne pourra se connecter à Paheko').waitFor()
+	await page.getByRole('button', { name: 'Remplacer le secret', exact: true }).click()
+	await page.getByText('Nouveau secret créé.').waitFor({ timeout: 15000 })
+	assert.notEqual(await secretOf(), before)
+	await page.locator('[data-rotate-keys]').click()
+	await page.getByText('Les nouvelles clés de signature sont en service.').waitFor({ timeout: 15000 })
+	assert.deepEqual(errors, [])
+	await page.close()
+})

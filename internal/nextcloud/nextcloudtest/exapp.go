@@ -285,6 +285,9 @@ func (s *Server) forward(ctx context.Context, a *ExApp, method, path, user strin
 	for k, v := range header {
 		req.Header[k] = v
 	}
+	if host := header.Get("Host"); host != "" {
+		req.Host = host // a Host header given to Guzzle replaces the URL's
+	}
 	req.Header.Set("AA-VERSION", AAVersion)
 	req.Header.Set("EX-APP-ID", a.ID)
 	req.Header.Set("EX-APP-VERSION", a.Version)

@@ -257,6 +257,11 @@ func hasGroup(groups []string, g string) bool {
 
 // ServeHTTP routes a request like Nextcloud's front controllers do.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, file := staticPaths[r.URL.Path]; !file && strings.HasPrefix(r.URL.Path, "/apps/") {
+		// With pretty URLs (modRewriteWorking, as the captured page says),
+		// Nextcloud serves /apps/... as /index.php/apps/...
+		r.URL.Path = "/index.php" + r.URL.Path
+	}
 	p := r.URL.Path
 	class := "OTHER"
 	switch {
