@@ -88,7 +88,7 @@ const deckAPI = "/index.php/apps/deck/api/v1.0/boards"
 // board than the user ever made.
 func (c *Client) Boards(ctx context.Context) ([]Board, error) {
 	var out []Board
-	if err := c.deckCall(ctx, http.MethodGet, deckAPI, nil, &out); err != nil {
+	if err := c.deckCall(ctx, http.MethodGet, NCPath(deckAPI), nil, &out); err != nil {
 		return nil, fmt.Errorf("list boards: %w", err)
 	}
 	return out, nil
@@ -98,7 +98,7 @@ func (c *Client) Boards(ctx context.Context) ([]Board, error) {
 // not exist, ErrForbidden when the user may not see it.
 func (c *Client) Board(ctx context.Context, id int) (Board, error) {
 	var out Board
-	if err := c.deckCall(ctx, http.MethodGet, deckAPI+"/"+strconv.Itoa(id), nil, &out); err != nil {
+	if err := c.deckCall(ctx, http.MethodGet, NCPath(deckAPI, strconv.Itoa(id)), nil, &out); err != nil {
 		return Board{}, fmt.Errorf("read board %d: %w", id, err)
 	}
 	return out, nil
@@ -107,7 +107,7 @@ func (c *Client) Board(ctx context.Context, id int) (Board, error) {
 // Stacks returns the stacks of board id with their cards (439).
 func (c *Client) Stacks(ctx context.Context, id int) ([]Stack, error) {
 	var out []Stack
-	if err := c.deckCall(ctx, http.MethodGet, deckAPI+"/"+strconv.Itoa(id)+"/stacks", nil, &out); err != nil {
+	if err := c.deckCall(ctx, http.MethodGet, NCPath(deckAPI, strconv.Itoa(id), "stacks"), nil, &out); err != nil {
 		return nil, fmt.Errorf("read the stacks of board %d: %w", id, err)
 	}
 	return out, nil
@@ -121,7 +121,7 @@ func (c *Client) Stacks(ctx context.Context, id int) ([]Stack, error) {
 // right, other shares stay and cards keep their authors (435–439). Deck
 // answers 401 to a caller that does not own the board (434): ErrNotBoardOwner.
 func (c *Client) TransferBoard(ctx context.Context, id int, newOwner string) error {
-	err := c.deckCall(ctx, http.MethodPut, "/index.php/apps/deck/boards/"+strconv.Itoa(id)+"/transferOwner",
+	err := c.deckCall(ctx, http.MethodPut, NCPath("/index.php/apps/deck/boards", strconv.Itoa(id), "transferOwner"),
 		map[string]string{"newOwner": newOwner}, nil)
 	var ne *Error
 	if errors.As(err, &ne) && ne.StatusCode == http.StatusUnauthorized {
@@ -138,7 +138,7 @@ func (c *Client) TransferBoard(ctx context.Context, id int, newOwner string) err
 // right). Not captured: the route and its answer follow Deck's
 // AclApiController.
 func (c *Client) RemoveBoardShare(ctx context.Context, boardID, shareID int) error {
-	if err := c.deckCall(ctx, http.MethodDelete, deckAPI+"/"+strconv.Itoa(boardID)+"/acl/"+strconv.Itoa(shareID), nil, nil); err != nil {
+	if err := c.deckCall(ctx, http.MethodDelete, NCPath(deckAPI, strconv.Itoa(boardID), "acl", strconv.Itoa(shareID)), nil, nil); err != nil {
 		return fmt.Errorf("remove share %d of board %d: %w", shareID, boardID, err)
 	}
 	return nil
@@ -147,7 +147,7 @@ func (c *Client) RemoveBoardShare(ctx context.Context, boardID, shareID int) err
 // deckCall sends a JSON request to Deck and decodes its JSON answer into
 // out (when not nil). A status of 300 or more is an *Error whose Message is
 // Deck's "message" field, or the start of the body.
-func (c *Client) deckCall(ctx context.Context, method, path string, in, out any) error {
+func (c *Client) deckCall(ctx context.Context, method string, p Path, in, out any) error {
 	if err := c.requireUser(); err != nil {
 		return err
 	}
@@ -157,7 +157,8 @@ func (c *Client) deckCall(ctx context.Context, method, path string, in, out any)
 		body, _ = json.Marshal(in)
 		h.Set("Content-Type", "application/json")
 	}
-	resp, err := c.send(ctx, method, c.url(path, nil), h, body)
+	path := p.String()
+	resp, err := c.send(ctx, method, c.url(p, ""), h, body)
 	if err != nil {
 		return err
 	}

@@ -69,7 +69,7 @@ const talkRooms = "/apps/spreed/api/v4/room"
 // listing. A disabled account is refused like any OCS call (ErrUnauthorized).
 func (c *Client) Conversations(ctx context.Context) ([]Conversation, error) {
 	var out []Conversation
-	if err := c.ocs(ctx, http.MethodGet, talkRooms, nil, nil, &out); err != nil {
+	if err := c.ocs(ctx, http.MethodGet, NCPath(talkRooms), nil, nil, &out); err != nil {
 		return nil, fmt.Errorf("list conversations: %w", err)
 	}
 	return out, nil
@@ -79,7 +79,7 @@ func (c *Client) Conversations(ctx context.Context) ([]Conversation, error) {
 // ErrNotFound when it does not exist or the user is not in it (516, 518).
 func (c *Client) Conversation(ctx context.Context, token string) (Conversation, error) {
 	var out Conversation
-	if err := c.ocs(ctx, http.MethodGet, talkRooms+"/"+token, nil, nil, &out); err != nil {
+	if err := c.ocs(ctx, http.MethodGet, NCPath(talkRooms, token), nil, nil, &out); err != nil {
 		return Conversation{}, fmt.Errorf("read conversation %s: %w", token, err)
 	}
 	return out, nil
@@ -89,7 +89,7 @@ func (c *Client) Conversation(ctx context.Context, token string) (Conversation, 
 // ErrNotFound when the acting user is not in it (519, 521).
 func (c *Client) Participants(ctx context.Context, token string) ([]TalkParticipant, error) {
 	var out []TalkParticipant
-	if err := c.ocs(ctx, http.MethodGet, talkRooms+"/"+token+"/participants", nil, nil, &out); err != nil {
+	if err := c.ocs(ctx, http.MethodGet, NCPath(talkRooms, token, "participants"), nil, nil, &out); err != nil {
 		return nil, fmt.Errorf("list the participants of %s: %w", token, err)
 	}
 	return out, nil
@@ -99,7 +99,7 @@ func (c *Client) Participants(ctx context.Context, token string) ([]TalkParticip
 // participant (501: 200, data []); the acting user must moderate it.
 func (c *Client) AddParticipant(ctx context.Context, token, uid string) error {
 	body := map[string]string{"newParticipant": uid, "source": "users"}
-	if err := c.ocs(ctx, http.MethodPost, talkRooms+"/"+token+"/participants", nil, body, nil); err != nil {
+	if err := c.ocs(ctx, http.MethodPost, NCPath(talkRooms, token, "participants"), nil, body, nil); err != nil {
 		return fmt.Errorf("add %s to %s: %w", uid, token, err)
 	}
 	return nil
@@ -109,7 +109,7 @@ func (c *Client) AddParticipant(ctx context.Context, token, uid string) error {
 // token (509: 200, data null). Talk's API cannot make anyone owner.
 func (c *Client) PromoteModerator(ctx context.Context, token string, attendeeID int) error {
 	body := map[string]int{"attendeeId": attendeeID}
-	if err := c.ocs(ctx, http.MethodPost, talkRooms+"/"+token+"/moderators", nil, body, nil); err != nil {
+	if err := c.ocs(ctx, http.MethodPost, NCPath(talkRooms, token, "moderators"), nil, body, nil); err != nil {
 		return fmt.Errorf("promote attendee %d in %s: %w", attendeeID, token, err)
 	}
 	return nil
@@ -120,7 +120,7 @@ func (c *Client) PromoteModerator(ctx context.Context, token string, attendeeID 
 // (ErrLastModerator, 506), and deletes a conversation whose last user
 // leaves (527–529): callers check the participants first.
 func (c *Client) LeaveConversation(ctx context.Context, token string) error {
-	err := c.ocs(ctx, http.MethodDelete, talkRooms+"/"+token+"/participants/self", nil, nil, nil)
+	err := c.ocs(ctx, http.MethodDelete, NCPath(talkRooms, token, "participants", "self"), nil, nil, nil)
 	var ne *Error
 	if errors.As(err, &ne) && ne.StatusCode == http.StatusBadRequest && ne.Message == "last-moderator" {
 		err = fmt.Errorf("%w: %w", ErrLastModerator, err)
@@ -144,7 +144,7 @@ func (c *Client) Apps(ctx context.Context) (OptionalApps, error) {
 	var data struct {
 		Capabilities map[string]any `json:"capabilities"`
 	}
-	if err := c.ocs(ctx, http.MethodGet, "/cloud/capabilities", nil, nil, &data); err != nil {
+	if err := c.ocs(ctx, http.MethodGet, NCPath("/cloud/capabilities"), nil, nil, &data); err != nil {
 		return OptionalApps{}, fmt.Errorf("read capabilities: %w", err)
 	}
 	_, deck := data.Capabilities["deck"]

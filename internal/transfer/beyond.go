@@ -84,6 +84,11 @@ type BeyondChoice struct {
 	AllConversations bool `json:"allConversations"`
 }
 
+// chosen reports whether ch hands over anything.
+func (ch BeyondChoice) chosen() bool {
+	return len(ch.Boards) > 0 || len(ch.Conversations) > 0 || ch.AllBoards || ch.AllConversations
+}
+
 // beyondData is what the journal keeps for a board or a conversation.
 type beyondData struct {
 	RemoveShare      bool `json:"removeShare,omitempty"`

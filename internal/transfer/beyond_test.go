@@ -196,7 +196,7 @@ func resumeAfterEveryStep(t *testing.T, minSteps int, setUp func(testing.TB) (*l
 				}
 				return nil
 			}
-			if err := l.svc.Run(ctx, id); !errors.Is(err, errStop) {
+			if err := runWaiting(ctx, l.svc, id); !errors.Is(err, errStop) {
 				t.Fatalf("first run: %v", err)
 			}
 			l.svc.afterStep = nil

@@ -14,12 +14,9 @@ import (
 	"testing"
 )
 
-// Captures of Deck 1.16.7 (nextcloud-32-more, 421–451) and Talk 22
-// (nextcloud-32-talk, 500–545) on a real Nextcloud 32.0.1.
-const (
-	moreFixtureDir = "../../../../shared/fixtures/nextcloud-32-more"
-	talkFixtureDir = "../../../../shared/fixtures/nextcloud-32-talk"
-)
+// talkFixtureDir holds the captures of Talk 22 (500–545) on a real
+// Nextcloud 32.0.1; Deck's are in moreFixtureDir (421–451).
+const talkFixtureDir = "../../../../shared/fixtures/nextcloud-32-talk"
 
 // newLabFake is a fake with the lab's accounts of the Deck and Talk
 // captures, Deck and Talk enabled.
@@ -40,10 +37,10 @@ func newLabFake(t *testing.T) (*Server, string, string) {
 	return fake, appID, secret
 }
 
-// replay sends a recorded request to the fake, as its recorded user, and
+// sendRecorded sends a recorded request to the fake, as its recorded user, and
 // returns the status and body of the answer. tokens maps the recorded Talk
 // tokens to the fake's.
-func replay(t *testing.T, fake *Server, appID, secret string, ex exchange, tokens map[string]string) (int, []byte) {
+func sendRecorded(t *testing.T, fake *Server, appID, secret string, ex exchange, tokens map[string]string) (int, []byte) {
 	t.Helper()
 	p := ex.path
 	for rec, got := range tokens {
@@ -110,7 +107,7 @@ func TestDeckConformance(t *testing.T) {
 	files := exchanges(t, moreFixtureDir, "4[2-5]*.txt")
 	fake, appID, secret := newLabFake(t)
 	// The lab had listed hugo's boards before 421: his welcome board is 1.
-	replay(t, fake, appID, secret, exchange{method: "GET", path: "/index.php/apps/deck/api/v1.0/boards", header: http.Header{"Ex-App-Version": {"1.0.0"}}, user: "hugo"}, nil)
+	sendRecorded(t, fake, appID, secret, exchange{method: "GET", path: "/index.php/apps/deck/api/v1.0/boards", header: http.Header{"Ex-App-Version": {"1.0.0"}}, user: "hugo"}, nil)
 	for _, f := range files {
 		ex, ok := readExchange(f)
 		name := filepath.Base(f)
@@ -134,7 +131,7 @@ func TestDeckConformance(t *testing.T) {
 				fake.EnableDeck(false)
 				fake.EnableTalk(false)
 			}
-			status, got := replay(t, fake, appID, secret, ex, nil)
+			status, got := sendRecorded(t, fake, appID, secret, ex, nil)
 			if status != ex.status {
 				t.Fatalf("%s %s = %d; recorded %d\n%s", ex.method, ex.path, status, ex.status, got)
 			}
@@ -245,7 +242,7 @@ func TestTalkConformance(t *testing.T) {
 			if why := talkSkipped[name[:3]]; why != "" {
 				t.Skip(why)
 			}
-			status, got := replay(t, fake, appID, secret, ex, tokens)
+			status, got := sendRecorded(t, fake, appID, secret, ex, tokens)
 			if status != ex.status {
 				t.Fatalf("%s %s = %d; recorded %d\n%s", ex.method, ex.path, status, ex.status, got)
 			}
