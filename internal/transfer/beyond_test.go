@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"assokit/internal/nextcloud/nextcloudtest"
@@ -152,6 +153,23 @@ func TestBeyondTransfer(t *testing.T) {
 	}
 	if got := fmt.Sprint(steps); got != "[board:unshared conversation:left conversation:left conversation:left disable:disabled]" {
 		t.Errorf("journal = %s", got)
+	}
+	// What each person is told: the board and the conversations, with what
+	// became of them (bob reads English, alice French).
+	want := map[string][]string{
+		"bob":   {"the board “Bureau 2027” (its cards keep their authors and assignees)", "the conversation “Bureau” (as moderator: Talk cannot make anyone owner)"},
+		"alice": {"Confié à Bob Relève : le tableau « Bureau 2027 »", "la conversation « Permanences » (comme modérateur·rice"},
+	}
+	for _, n := range l.nc.Notifications() {
+		for _, w := range want[n.User] {
+			if !strings.Contains(n.Message, w) {
+				t.Errorf("notification of %s = %q; want %q in it", n.User, n.Message, w)
+			}
+		}
+		delete(want, n.User)
+	}
+	if len(want) > 0 {
+		t.Errorf("no notification for %v", want)
 	}
 }
 
@@ -307,4 +325,77 @@ func TestBeyondAbsent(t *testing.T) {
 			}
 		})
 	}
+}
+
+// disabledBeyondLab is the beyond lab with alice's account disabled before
+// the transfer, as admins often do first.
+func disabledBeyondLab(t testing.TB) *beyondLab {
+	t.Helper()
+	l := newBeyondLab(t)
+	if err := l.svc.nc.As("camille").SetAccountEnabled(context.Background(), "alice", false); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// allBeyond chooses every board and conversation, to be listed once alice's
+// account is enabled for the transfer.
+func allBeyond() Choice {
+	return Choice{EnableSource: true, BeyondChoice: BeyondChoice{AllBoards: true, AllConversations: true,
+		RemoveBoardShares: true, LeaveConversations: true}}
+}
+
+// TestBeyondDisabledSource: Deck and Talk refuse a disabled account, so
+// the inventory cannot list its boards and conversations; the transfer
+// enables the account, lists them, hands them over and disables it again.
+func TestBeyondDisabledSource(t *testing.T) {
+	l := disabledBeyondLab(t)
+	ctx := context.Background()
+	inv, err := l.svc.Inventory(ctx, "camille", "alice", "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := inv.BeyondFiles; b.Listed || !b.Deck || !b.Talk || len(b.Boards)+len(b.Conversations) > 0 {
+		t.Fatalf("inventory of a disabled source = %+v", b)
+	}
+	ch := allBeyond()
+	ch.EnableSource = false
+	if _, err := l.svc.Start(ctx, "camille", "alice", "bob", ch); !errors.Is(err, ErrSourceDisabled) {
+		t.Fatalf("Start without enabling = %v; want ErrSourceDisabled", err)
+	}
+	id, err := l.svc.Start(ctx, "camille", "alice", "bob", allBeyond())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.runDone(t, id)
+	l.checkBeyondMoved(t)
+	items, _ := l.st.TransferItems(ctx, id)
+	var steps []string
+	for _, it := range items {
+		steps = append(steps, it.Kind+":"+it.Step)
+	}
+	if got := fmt.Sprint(steps); got != "[enable:enabled discover:listed board:unshared conversation:left conversation:left conversation:left disable:disabled]" {
+		t.Errorf("journal = %s", got)
+	}
+	for _, u := range l.nc.Users() {
+		if u.ID == "alice" && u.Enabled {
+			t.Error("alice is enabled after the transfer")
+		}
+	}
+}
+
+// TestBeyondDisabledSourceResume stops the transfer of a disabled source
+// after each journaled step: the boards and conversations are listed once
+// and handed over once.
+func TestBeyondDisabledSourceResume(t *testing.T) {
+	resumeAfterEveryStep(t, 8, func(t testing.TB) (*lab, Choice, func(testing.TB)) {
+		l := disabledBeyondLab(t)
+		return l.lab, allBeyond(), func(t testing.TB) {
+			l.checkBeyondMoved(t)
+			items, _ := l.st.TransferItems(context.Background(), 1)
+			if len(items) != 7 {
+				t.Errorf("%d journal lines; want 7 (enable, discover, a board, 3 conversations, disable)", len(items))
+			}
+		}
+	})
 }

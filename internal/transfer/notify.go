@@ -51,7 +51,7 @@ func endText(to, src, dst Person, admin string, items []store.TransferItem) (str
 	var moved, kept []string
 	disable, always := false, false
 	for _, it := range items {
-		if it.Kind == "enable" {
+		if it.Kind == "enable" || it.Kind == "discover" { // steps, not things that move
 			continue
 		}
 		if it.Kind == "disable" {
@@ -130,7 +130,8 @@ func endText(to, src, dst Person, admin string, items []store.TransferItem) (str
 
 // itemPhrase names what an item moves, in French or English: the folder
 // the files landed in as Nextcloud named it, the calendar's or address
-// book's name.
+// book's name, the board's (whose cards keep their authors, fixture 439)
+// or the conversation's (where the target became moderator).
 func itemPhrase(it store.TransferItem, fr bool) string {
 	var d itemData
 	decode(it.Data, &d)
@@ -151,6 +152,22 @@ func itemPhrase(it store.TransferItem, fr bool) string {
 		return "« " + it.Label + " »"
 	case it.Kind == "files":
 		return "“" + it.Label + "”"
+	case it.Kind == "board" && it.State == "done" && fr:
+		return "le tableau « " + it.Label + " » (ses cartes gardent leurs auteurs et les personnes assignées)"
+	case it.Kind == "board" && it.State == "done":
+		return "the board “" + it.Label + "” (its cards keep their authors and assignees)"
+	case it.Kind == "board" && fr:
+		return "le tableau « " + it.Label + " »"
+	case it.Kind == "board":
+		return "the board “" + it.Label + "”"
+	case it.Kind == "conversation" && it.State == "done" && fr:
+		return "la conversation « " + it.Label + " » (comme modérateur·rice : Talk ne permet de rendre personne propriétaire)"
+	case it.Kind == "conversation" && it.State == "done":
+		return "the conversation “" + it.Label + "” (as moderator: Talk cannot make anyone owner)"
+	case it.Kind == "conversation" && fr:
+		return "la conversation « " + it.Label + " »"
+	case it.Kind == "conversation":
+		return "the conversation “" + it.Label + "”"
 	case it.Kind == "calendar" && fr:
 		return "l'agenda « " + it.Label + " »"
 	case it.Kind == "calendar":
