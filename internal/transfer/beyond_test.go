@@ -146,12 +146,7 @@ func TestBeyondTransfer(t *testing.T) {
 	}
 	l.runDone(t, id)
 	l.checkBeyondMoved(t)
-	items, _ := l.st.TransferItems(ctx, id)
-	var steps []string
-	for _, it := range items {
-		steps = append(steps, it.Kind+":"+it.Step)
-	}
-	if got := fmt.Sprint(steps); got != "[board:unshared conversation:left conversation:left conversation:left disable:disabled]" {
+	if got := l.journal(t, id); got != "[board:unshared conversation:left conversation:left conversation:left disable:disabled]" {
 		t.Errorf("journal = %s", got)
 	}
 	// What each person is told: the board and the conversations, with what
@@ -369,12 +364,7 @@ func TestBeyondDisabledSource(t *testing.T) {
 	}
 	l.runDone(t, id)
 	l.checkBeyondMoved(t)
-	items, _ := l.st.TransferItems(ctx, id)
-	var steps []string
-	for _, it := range items {
-		steps = append(steps, it.Kind+":"+it.Step)
-	}
-	if got := fmt.Sprint(steps); got != "[enable:enabled discover:listed board:unshared conversation:left conversation:left conversation:left disable:disabled]" {
+	if got := l.journal(t, id); got != "[enable:enabled discover:listed board:unshared conversation:left conversation:left conversation:left disable:disabled]" {
 		t.Errorf("journal = %s", got)
 	}
 	for _, u := range l.nc.Users() {
@@ -398,4 +388,18 @@ func TestBeyondDisabledSourceResume(t *testing.T) {
 			}
 		}
 	})
+}
+
+// journal lists the journal of transfer id as "kind:last step" lines.
+func (l *beyondLab) journal(t testing.TB, id int64) string {
+	t.Helper()
+	items, err := l.st.TransferItems(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	for _, it := range items {
+		steps = append(steps, it.Kind+":"+it.Step)
+	}
+	return fmt.Sprint(steps)
 }

@@ -128,11 +128,31 @@ func endText(to, src, dst Person, admin string, items []store.TransferItem) (str
 	return subject, strings.Join(parts, " ")
 }
 
+// beyondPhrases name a board or a conversation in French and in English,
+// then say what became of it once handed over.
+var beyondPhrases = map[string][4]string{
+	"board": {"le tableau « %s »", "the board “%s”",
+		" (ses cartes gardent leurs auteurs et les personnes assignées)", " (its cards keep their authors and assignees)"},
+	"conversation": {"la conversation « %s »", "the conversation “%s”",
+		" (comme modérateur·rice : Talk ne permet de rendre personne propriétaire)", " (as moderator: Talk cannot make anyone owner)"},
+}
+
 // itemPhrase names what an item moves, in French or English: the folder
 // the files landed in as Nextcloud named it, the calendar's or address
 // book's name, the board's (whose cards keep their authors, fixture 439)
 // or the conversation's (where the target became moderator).
 func itemPhrase(it store.TransferItem, fr bool) string {
+	if p, ok := beyondPhrases[it.Kind]; ok {
+		lang := 1
+		if fr {
+			lang = 0
+		}
+		phrase := fmt.Sprintf(p[lang], it.Label)
+		if it.State == "done" {
+			phrase += p[2+lang]
+		}
+		return phrase
+	}
 	var d itemData
 	decode(it.Data, &d)
 	switch {
@@ -152,22 +172,6 @@ func itemPhrase(it store.TransferItem, fr bool) string {
 		return "« " + it.Label + " »"
 	case it.Kind == "files":
 		return "“" + it.Label + "”"
-	case it.Kind == "board" && it.State == "done" && fr:
-		return "le tableau « " + it.Label + " » (ses cartes gardent leurs auteurs et les personnes assignées)"
-	case it.Kind == "board" && it.State == "done":
-		return "the board “" + it.Label + "” (its cards keep their authors and assignees)"
-	case it.Kind == "board" && fr:
-		return "le tableau « " + it.Label + " »"
-	case it.Kind == "board":
-		return "the board “" + it.Label + "”"
-	case it.Kind == "conversation" && it.State == "done" && fr:
-		return "la conversation « " + it.Label + " » (comme modérateur·rice : Talk ne permet de rendre personne propriétaire)"
-	case it.Kind == "conversation" && it.State == "done":
-		return "the conversation “" + it.Label + "” (as moderator: Talk cannot make anyone owner)"
-	case it.Kind == "conversation" && fr:
-		return "la conversation « " + it.Label + " »"
-	case it.Kind == "conversation":
-		return "the conversation “" + it.Label + "”"
 	case it.Kind == "calendar" && fr:
 		return "l'agenda « " + it.Label + " »"
 	case it.Kind == "calendar":
