@@ -144,11 +144,7 @@ func (s *Service) Start(ctx context.Context, admin, source, target string, ch Ch
 			if !ok {
 				return 0, fmt.Errorf("%w: %s", ErrNotInInventory, uri)
 			}
-			name := c.Name
-			if names[name] {
-				name = c.Name + " (" + inv.Source.Name + ")"
-			}
-			names[name] = true
+			name := freeName(c.Name, inv.Source.Name, names)
 			add(item, c.URI, c.Name, itemData{Name: name, TargetURI: freeURI(c.URI, uris), Color: c.Color,
 				Components: c.components, Sharees: shareesFor(c.Sharees, target)})
 		}
@@ -200,6 +196,21 @@ func findCollection(colls []CalendarInfo, uri string) (CalendarInfo, bool) {
 		}
 	}
 	return CalendarInfo{}, false
+}
+
+// freeName returns the name a copy of a collection named want gets: want
+// itself unless one of the target's own collections (taken) has it, then
+// "want (source)", then "want (source) 2", 3…; it takes the name.
+func freeName(want, source string, taken map[string]bool) string {
+	name := want
+	if taken[name] {
+		name = want + " (" + source + ")"
+	}
+	for i := 2; taken[name]; i++ {
+		name = fmt.Sprintf("%s (%s) %d", want, source, i)
+	}
+	taken[name] = true
+	return name
 }
 
 var uriUnsafe = regexp.MustCompile(`[^a-z0-9_-]+`)
