@@ -2,9 +2,12 @@ package transfer
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"assokit/internal/nextcloud"
+	"assokit/internal/nextcloud/nextcloudtest"
 )
 
 // TestCopyNamesNeverClash gives bob calendars whose names are the source
@@ -48,6 +51,58 @@ func TestCopyNamesNeverClash(t *testing.T) {
 			}
 			if d, _ := l.svc.Detail(ctx, id); d.Items[0].CopyName != c.want {
 				t.Errorf("copy named %q, want %q", d.Items[0].CopyName, c.want)
+			}
+		})
+	}
+}
+
+// TestEmptyHome chooses all the files of a home that holds nothing of its
+// own (empty, or only an external storage): an empty home looks the same
+// before and after Nextcloud's transfer, so a files step would be judged
+// moved before Nextcloud's job ran and the source disabled under it. There
+// is nothing to move: alone, the choice is refused; with a calendar, only
+// the calendar moves.
+func TestEmptyHome(t *testing.T) {
+	cases := []struct {
+		name    string
+		mount   bool
+		choice  Choice
+		wantErr error
+		items   string
+	}{
+		{"empty, files only", false, Choice{AllFiles: true, DisableSource: true}, ErrNothing, ""},
+		{"only a mount, files only", true, Choice{AllFiles: true}, ErrNothing, ""},
+		{"empty, files and a calendar", false, Choice{AllFiles: true, Calendars: []string{"c"}, DisableSource: true}, nil, "calendar,disable"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := newLab(t)
+			ctx := context.Background()
+			l.nc.StopCron() // Nextcloud's job would not have run yet
+			l.nc.AddUser(nextcloudtest.User{ID: "vide", DisplayName: "Compte Vide", Enabled: true})
+			l.nc.PutCalendar("vide", "c", "Agenda")
+			if c.mount {
+				if err := l.nc.AddExternalMount("vide", "Espace Bureau", "external", map[string][]byte{"plan.pdf": []byte("pdf")}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			id, err := l.svc.Start(ctx, "camille", "vide", "bob", c.choice)
+			if !errors.Is(err, c.wantErr) {
+				t.Fatalf("start: %v, want %v", err, c.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			items, _ := l.st.TransferItems(ctx, id)
+			var kinds []string
+			for _, it := range items {
+				kinds = append(kinds, it.Kind)
+			}
+			if got := strings.Join(kinds, ","); got != c.items {
+				t.Errorf("items = %s, want %s", got, c.items)
+			}
+			if tr := l.runToEnd(t, id); tr.State != "done" {
+				t.Errorf("state %s", tr.State)
 			}
 		})
 	}

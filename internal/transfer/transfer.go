@@ -87,7 +87,8 @@ type itemData struct {
 
 // Start checks the choice against a fresh inventory, records the transfer
 // and its journal, queues the job (JobRun) that runs it, and returns the
-// transfer's id. The store refuses a second active transfer of the same
+// transfer's id. "All files" of a home with nothing of its own moves
+// nothing (ErrNothing if nothing else is chosen). The store refuses a second active transfer of the same
 // source, and a source of an active transfer as a target (ErrBusy).
 func (s *Service) Start(ctx context.Context, admin, source, target string, ch Choice) (int64, error) {
 	inv, err := s.Inventory(ctx, admin, source, target)
@@ -116,9 +117,14 @@ func (s *Service) Start(ctx context.Context, admin, source, target string, ch Ch
 	if enable {
 		add("enable", source, inv.Source.Name, itemData{})
 	}
-	if ch.AllFiles {
+	switch {
+	case ch.AllFiles && len(inv.Files) == 0:
+		// An empty home (or one holding only mounts, which stay): nothing
+		// for Nextcloud's transfer to move, and nothing to wait for, since
+		// an empty home looks the same before and after it.
+	case ch.AllFiles:
 		add("files", "/", "", itemData{TooBig: tooBig(inv.FilesSize, inv.Target)})
-	} else {
+	default:
 		for _, f := range ch.Folders {
 			e, ok := findFile(inv.Files, f)
 			if !ok {
