@@ -5,9 +5,11 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"assokit/internal/nextcloud"
 	"assokit/internal/nextcloud/nextcloudtest"
+	"assokit/internal/store"
 )
 
 // TestCopyNamesNeverClash gives bob calendars whose names are the source
@@ -103,6 +105,49 @@ func TestEmptyHome(t *testing.T) {
 			}
 			if tr := l.runToEnd(t, id); tr.State != "done" {
 				t.Errorf("state %s", tr.State)
+			}
+		})
+	}
+}
+
+// TestEveryFolderReadBack moves two of alice's folders while Nextcloud's
+// job runs after each acceptance, in the same second (one "Transféré de …"
+// folder for both, fixture 128) or not: each item reads back the folder
+// its files are in.
+func TestEveryFolderReadBack(t *testing.T) {
+	for _, sameSecond := range []bool{true, false} {
+		t.Run(map[bool]string{true: "same second", false: "one second apart"}[sameSecond], func(t *testing.T) {
+			l := newLab(t)
+			ctx := context.Background()
+			l.nc.StopCron()
+			l.setUser("bob", func(u *nextcloudtest.User) { u.Language = "fr" })
+			at := time.Date(2026, 11, 30, 1, 9, 31, 0, time.UTC)
+			l.nc.SetClock(func() time.Time { return at })
+			l.svc.afterStep = func(it store.TransferItem) error {
+				if it.Step == stepAccepted {
+					l.nc.RunCron()
+					if !sameSecond {
+						at = at.Add(time.Second)
+					}
+				}
+				return nil
+			}
+			id, err := l.svc.Start(ctx, "camille", "alice", "bob", Choice{Folders: []string{"/Projets", "/notes.txt"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tr := l.runToEnd(t, id); tr.State != "done" {
+				t.Fatalf("state %s", tr.State)
+			}
+			d, _ := l.svc.Detail(ctx, id)
+			for _, it := range d.Items {
+				if !strings.HasPrefix(it.Folder, "Transféré de Alice Départ à 2026-11-30 01-09-3") {
+					t.Errorf("%s landed in %q", it.Ref, it.Folder)
+					continue
+				}
+				if ok, err := holds(ctx, l.svc.nc.As("bob"), "/"+it.Folder, it.Label); !ok || err != nil {
+					t.Errorf("%s is not in bob's %q: %v", it.Ref, it.Folder, err)
+				}
 			}
 		})
 	}

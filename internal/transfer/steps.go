@@ -115,16 +115,19 @@ func (r *run) filesStart(ctx context.Context, it *store.TransferItem) error {
 			}
 		}
 		d.FilesID = id
+		if d.Before, err = r.holding(ctx, it.Ref); err != nil {
+			return err
+		}
 		if err := r.save(ctx, it, stepRequested, "running", &d); err != nil {
 			return err
 		}
 	}
-	if d.Before == nil {
-		before, err := r.topFolders(ctx)
+	if d.Before == nil { // journaled before the step above kept it
+		before, err := r.holding(ctx, it.Ref)
 		if err != nil {
 			return err
 		}
-		d.Before = append([]string{}, before...)
+		d.Before = before
 	}
 	err := r.s.nc.As(r.t.Target).AcceptTransfer(ctx, d.FilesID)
 	if err != nil && !errors.Is(err, nextcloud.ErrNotFound) {
@@ -189,9 +192,12 @@ func (r *run) filesWait(ctx context.Context, it *store.TransferItem) error {
 // landedIn finds, in the target's files, the folder Nextcloud moved p
 // into. Nextcloud names it in the target's language ("Transferred from X on
 // DATE", "Transféré de X à DATE", fixtures 381–382), so it is read back,
-// not guessed: a top-level folder that was not there when the transfer was
-// accepted (before), other than the folder of the contacts exports, and,
-// unless p is the whole home, holds p's name.
+// not guessed: a top-level folder, other than the folder of the contacts
+// exports and those that held p's name already before the transfer was
+// accepted (before, see holding), that holds p's name now; for the whole
+// home, a top-level folder that was not there before. Transfers accepted in
+// the same second land in the same folder (fixture 128), so a folder that
+// one item's files created may be where the next one's land.
 func (r *run) landedIn(ctx context.Context, p string, before []string) (string, error) {
 	dst := r.s.nc.As(r.t.Target)
 	list, err := dst.ListFiles(ctx, "/", false)
@@ -209,28 +215,52 @@ func (r *run) landedIn(ctx context.Context, p string, before []string) (string, 
 		if p == "/" {
 			return strings.TrimPrefix(f.Path, "/"), nil
 		}
-		inside, err := dst.ListFiles(ctx, f.Path, false)
-		if err != nil {
-			return "", err
-		}
-		for _, g := range inside {
-			if path.Base(g.Path) == path.Base(p) && g.Path != f.Path {
-				return strings.TrimPrefix(f.Path, "/"), nil
-			}
+		if ok, err := holds(ctx, dst, f.Path, path.Base(p)); err != nil || ok {
+			return strings.TrimPrefix(f.Path, "/"), err
 		}
 	}
 	return "", nil
 }
 
-// topFolders lists the top-level folders of the target's own files.
-func (r *run) topFolders(ctx context.Context) ([]string, error) {
-	list, err := r.s.nc.As(r.t.Target).ListFiles(ctx, "/", false)
+// holds reports whether the folder dir of c's files holds an entry named
+// name.
+func holds(ctx context.Context, c *nextcloud.Client, dir, name string) (bool, error) {
+	inside, err := c.ListFiles(ctx, dir, false)
+	if err != nil {
+		return false, err
+	}
+	for _, g := range inside {
+		if path.Base(g.Path) == name && g.Path != dir {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// holding lists the top-level folders of the target's files where p
+// cannot be found to have landed: for the whole home ("/") all of them,
+// else those that already hold an entry named like p. Never nil, so that
+// the journal tells it from a list not read yet.
+func (r *run) holding(ctx context.Context, p string) ([]string, error) {
+	dst := r.s.nc.As(r.t.Target)
+	list, err := dst.ListFiles(ctx, "/", false)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
+	out := []string{}
 	for _, f := range list {
-		if f.IsDir && f.Path != "/" {
+		if !f.IsDir || f.Path == "/" {
+			continue
+		}
+		if p == "/" {
+			out = append(out, f.Path)
+			continue
+		}
+		ok, err := holds(ctx, dst, f.Path, path.Base(p))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			out = append(out, f.Path)
 		}
 	}

@@ -79,7 +79,7 @@ type itemData struct {
 	// transfer started, so a failure of the files step is likely for lack
 	// of space (Nextcloud's notification does not say why, fixtures 389–391).
 	TooBig     bool     `json:"tooBig,omitempty"`
-	Before     []string `json:"before,omitempty"`     // the target's top-level folders when the files transfer was accepted
+	Before     []string `json:"before"`               // the target's top-level folders the files cannot have landed in (see holding)
 	Folder     string   `json:"folder,omitempty"`     // the one the files landed in, as Nextcloud named it
 	ExportPath string   `json:"exportPath,omitempty"` // the .vcf saved in the target's files
 	Always     bool     `json:"always,omitempty"`     // disable: also when an item failed (the source was disabled before)
