@@ -27,9 +27,7 @@ type JobPayload struct {
 }
 
 // registerJobs registers the transfer job on the queue.
-func (s *Service) registerJobs() {
-	s.queue.Handle(JobRun, func(ctx context.Context, j store.Job) error { return s.Job(ctx, j.Payload) })
-}
+func (s *Service) registerJobs() { s.queue.Handle(JobRun, s.job) }
 
 // enqueue queues the job that runs transfer id.
 func (s *Service) enqueue(ctx context.Context, id int64) error {
@@ -39,19 +37,27 @@ func (s *Service) enqueue(ctx context.Context, id int64) error {
 	return err
 }
 
-// Job runs the transfer named in a job's payload. While the files wait
-// for Nextcloud's background jobs, it gives its worker back: the job is
-// due again after the poll interval (jobs.Later, not counted as an
-// attempt), so that other jobs run meanwhile, for hours if need be. A panic
-// fails the transfer, with jobs.ErrPanicked's code, and its job for good.
-func (s *Service) Job(ctx context.Context, payload string) (err error) {
+// job runs the transfer named in j's payload. While the files wait for
+// Nextcloud's background jobs, it gives its worker back: the job is due
+// again after the poll interval (jobs.Later, not counted as an attempt), so
+// that other jobs run meanwhile, for hours if need be. When the queue will
+// not run it again (jobs.Final: a panic, an error retrying cannot fix, the
+// last attempt used), the transfer fails with the error's code and its
+// source is left as the admin found it (abandon) if Nextcloud lets it:
+// else it would stay "running" for ever, and its source could never leave
+// in another one.
+func (s *Service) job(ctx context.Context, j store.Job) (err error) {
 	var p JobPayload
-	if err := json.Unmarshal([]byte(payload), &p); err != nil {
+	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
 		return jobs.Permanent(fmt.Errorf("transfer job payload: %w", err))
 	}
 	defer func() {
-		if errors.Is(err, jobs.ErrPanicked) {
-			s.st.SetTransferState(context.WithoutCancel(ctx), p.ID, "failed", jobs.ErrPanicked.Code())
+		if ctx.Err() == nil && jobs.Final(j, err) {
+			wctx := context.WithoutCancel(ctx)
+			if aerr := s.abandon(wctx, p.ID, err); aerr != nil {
+				s.log.ErrorContext(ctx, "transfer's source not disabled again", "transfer", p.ID, "error", aerr)
+				s.st.SetTransferState(wctx, p.ID, "failed", ErrorCode(err))
+			}
 		}
 	}()
 	defer jobs.Recover(&err)

@@ -2,7 +2,9 @@ package transfer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -147,6 +149,58 @@ func TestEveryFolderReadBack(t *testing.T) {
 				}
 				if ok, err := holds(ctx, l.svc.nc.As("bob"), "/"+it.Folder, it.Label); !ok || err != nil {
 					t.Errorf("%s is not in bob's %q: %v", it.Ref, it.Folder, err)
+				}
+			}
+		})
+	}
+}
+
+// TestGivenUpJobEndsTheTransfer plays a Nextcloud whose DAV keeps failing
+// while a disabled source is enabled for its transfer: until the job's last
+// attempt the transfer stays running for the queue to try again; once the
+// queue gives up, the transfer is failed (not "running" for ever, which
+// would keep its source from ever leaving) and the source disabled again.
+func TestGivenUpJobEndsTheTransfer(t *testing.T) {
+	cases := []struct {
+		name      string
+		attempt   int
+		wantState string
+		wantAlice bool // enabled afterwards
+	}{
+		{"an attempt left", jobAttempts - 1, "running", true},
+		{"last attempt", jobAttempts, "failed", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := newLab(t)
+			ctx := context.Background()
+			l.setUser("alice", func(u *nextcloudtest.User) { u.Enabled = false })
+			id, err := l.svc.Start(ctx, "camille", "alice", "bob", Choice{AllFiles: true, Calendars: []string{"team-cal"}, EnableSource: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.nc.SetFault(func(r *http.Request) (int, time.Duration) {
+				if strings.HasPrefix(r.URL.Path, "/remote.php/dav/calendars/") {
+					return http.StatusServiceUnavailable, 0
+				}
+				return 0, 0
+			})
+			payload, _ := json.Marshal(JobPayload{ID: id})
+			err = l.svc.job(ctx, store.Job{Kind: JobRun, Payload: string(payload), Attempts: c.attempt, MaxAttempts: jobAttempts})
+			if err == nil {
+				t.Fatal("the job succeeded while Nextcloud failed")
+			}
+			tr, _ := l.st.Transfer(ctx, id)
+			if tr.State != c.wantState {
+				t.Errorf("state %s, want %s", tr.State, c.wantState)
+			}
+			if l.user("alice").Enabled != c.wantAlice {
+				t.Errorf("alice enabled: %v, want %v", l.user("alice").Enabled, c.wantAlice)
+			}
+			if c.wantState == "failed" {
+				l.nc.SetFault(nil)
+				if _, err := l.svc.Start(ctx, "camille", "alice", "carol", Choice{Calendars: []string{"team-cal"}}); err != nil {
+					t.Errorf("alice cannot leave again: %v", err)
 				}
 			}
 		})

@@ -280,13 +280,7 @@ func (s *Service) Run(ctx context.Context, id int64) error {
 	src, dst, err := s.people(ctx, t.Admin, t.Source, t.Target)
 	if err != nil {
 		if errors.Is(err, ErrUnknownAccount) || errors.Is(err, ErrTargetDisabled) || errors.Is(err, ErrSameAccount) {
-			if t.SourceWasDisabled {
-				// Leave the source as the admin found it, if it still exists.
-				if err := s.nc.As(t.Admin).SetAccountEnabled(ctx, t.Source, false); err != nil && !errors.Is(err, nextcloud.ErrNotFound) {
-					return err
-				}
-			}
-			return s.st.SetTransferState(ctx, id, "failed", ErrorCode(err))
+			return s.abandon(ctx, id, err)
 		}
 		return err
 	}
@@ -327,6 +321,27 @@ func (s *Service) Run(ctx context.Context, id int64) error {
 		}
 	}
 	return r.finish(ctx, items)
+}
+
+// abandon ends transfer id as failed for cause, when it cannot go on:
+// first a source that was disabled before is disabled again, if it still
+// exists, so that it is left as the admin found it (an error doing so is
+// returned and the state is left unchanged). The items keep their journal:
+// nothing was deleted at the source before its copy was verified.
+func (s *Service) abandon(ctx context.Context, id int64, cause error) error {
+	t, err := s.st.Transfer(ctx, id)
+	if err != nil {
+		return err
+	}
+	if t.State == "done" || t.State == "partial" || t.State == "failed" {
+		return nil
+	}
+	if t.SourceWasDisabled {
+		if err := s.nc.As(t.Admin).SetAccountEnabled(ctx, t.Source, false); err != nil && !errors.Is(err, nextcloud.ErrNotFound) {
+			return err
+		}
+	}
+	return s.st.SetTransferState(ctx, id, "failed", ErrorCode(cause))
 }
 
 // permanent reports whether err cannot pass by trying again later.
