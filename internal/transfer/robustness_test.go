@@ -206,3 +206,52 @@ func TestGivenUpJobEndsTheTransfer(t *testing.T) {
 		})
 	}
 }
+
+// TestFilesTimeoutCancels plays a Nextcloud whose background jobs do not
+// run before AssoKit stops waiting: the files item fails for that, and
+// when the jobs run at last the files stay with alice, as AssoKit told
+// everyone; a job that ran just before the deadline still counts.
+func TestFilesTimeoutCancels(t *testing.T) {
+	for _, cronAtDeadline := range []bool{false, true} {
+		t.Run(map[bool]string{false: "cron never ran", true: "cron ran at the deadline"}[cronAtDeadline], func(t *testing.T) {
+			l := newLab(t)
+			ctx := context.Background()
+			l.nc.StopCron()
+			l.svc.opt.FilesWait = time.Millisecond
+			if cronAtDeadline {
+				l.nc.SetFault(func(r *http.Request) (int, time.Duration) {
+					if r.Method == http.MethodDelete && strings.Contains(r.URL.Path, "/transferownership/") {
+						l.nc.RunCron() // the job runs just before AssoKit's rejection
+					}
+					return 0, 0
+				})
+			}
+			id, err := l.svc.Start(ctx, "camille", "alice", "bob", Choice{Folders: []string{"/Projets"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := l.runToEnd(t, id)
+			l.nc.SetFault(nil)
+			l.nc.RunCron()
+			items, _ := l.st.TransferItems(ctx, id)
+			switch {
+			case !cronAtDeadline && (tr.State != "failed" || items[0].Error != "transfer_files_timeout"):
+				t.Errorf("state %s, item %+v", tr.State, items[0])
+			case cronAtDeadline && tr.State != "done":
+				t.Errorf("state %s, item %+v", tr.State, items[0])
+			}
+			if files, _ := l.svc.nc.As("alice").ListFiles(ctx, "/", false); cronAtDeadline == hasPath(files, "/Projets") {
+				t.Errorf("alice's files after the deadline: %+v (said %s)", files, tr.State)
+			}
+		})
+	}
+}
+
+func hasPath(files []nextcloud.FileInfo, p string) bool {
+	for _, f := range files {
+		if strings.TrimSuffix(f.Path, "/") == p {
+			return true
+		}
+	}
+	return false
+}

@@ -26,7 +26,7 @@ var (
 	errMismatch     = errcode.New("transfer_mismatch", "transfer: the copy differs from the source")
 	errFilesFailed  = errcode.New("transfer_files_failed", "transfer: Nextcloud reported that the files transfer failed")
 	errFilesNoSpace = errcode.New("transfer_files_no_space", "transfer: Nextcloud reported that the files transfer failed, likely for lack of space at the target")
-	errFilesTimeout = errcode.New("transfer_files_timeout", "transfer: Nextcloud's background jobs did not move the files in time")
+	errFilesTimeout = errcode.New("transfer_files_timeout", "transfer: Nextcloud's background jobs did not move the files in time; the request was withdrawn")
 	errSkipped      = errcode.New("transfer_skipped", "transfer: skipped because an earlier item failed")
 	errNoRequest    = errcode.New("transfer_files_no_request", "transfer: the files transfer request did not reach the recipient")
 )
@@ -173,10 +173,7 @@ func (r *run) filesWait(ctx context.Context, it *store.TransferItem) error {
 	}
 	switch outcome {
 	case stepMoved:
-		if d.Folder, err = r.landedIn(ctx, it.Ref, d.Before); err != nil {
-			return err
-		}
-		return r.save(ctx, it, stepMoved, "done", &d)
+		return r.filesMoved(ctx, it, d)
 	case "failed":
 		if d.TooBig {
 			return errFilesNoSpace
@@ -184,9 +181,43 @@ func (r *run) filesWait(ctx context.Context, it *store.TransferItem) error {
 		return errFilesFailed
 	}
 	if time.Now().After(time.Unix(d.WaitSince, 0).Add(r.s.opt.FilesWait)) {
-		return errFilesTimeout
+		return r.filesGiveUp(ctx, it, d)
 	}
 	return errWaiting
+}
+
+// filesGiveUp ends a files transfer that Nextcloud's background jobs did
+// not run in time: the target rejects it, which deletes Nextcloud's
+// request, so that its job can no longer move the files once AssoKit has
+// said they stayed (TransferOwnershipController::reject deletes the row the
+// job reads). A 404 means the job took it meanwhile: its outcome is read
+// once more.
+func (r *run) filesGiveUp(ctx context.Context, it *store.TransferItem, d itemData) error {
+	err := r.s.nc.As(r.t.Target).RejectTransfer(ctx, d.FilesID)
+	if err == nil {
+		return errFilesTimeout
+	}
+	if !errors.Is(err, nextcloud.ErrNotFound) {
+		return err
+	}
+	outcome, err := r.filesOutcome(ctx, it.Ref, d.FilesID)
+	if err != nil {
+		return err
+	}
+	if outcome != stepMoved {
+		return errFilesTimeout
+	}
+	return r.filesMoved(ctx, it, d)
+}
+
+// filesMoved journals a files item as moved, with the folder the files
+// landed in.
+func (r *run) filesMoved(ctx context.Context, it *store.TransferItem, d itemData) error {
+	var err error
+	if d.Folder, err = r.landedIn(ctx, it.Ref, d.Before); err != nil {
+		return err
+	}
+	return r.save(ctx, it, stepMoved, "done", &d)
 }
 
 // landedIn finds, in the target's files, the folder Nextcloud moved p
