@@ -255,3 +255,29 @@ func hasPath(files []nextcloud.FileInfo, p string) bool {
 	}
 	return false
 }
+
+// TestDisabledSourceNotDisabledAgain moves the calendars of a disabled
+// account without enabling it, the admin having ticked "disable at the
+// end" anyway: the account is disabled already, so there is no such step,
+// and nobody reads that it is being disabled.
+func TestDisabledSourceNotDisabledAgain(t *testing.T) {
+	l := newLab(t)
+	ctx := context.Background()
+	l.setUser("alice", func(u *nextcloudtest.User) { u.Enabled = false })
+	id, err := l.svc.Start(ctx, "camille", "alice", "bob", Choice{Calendars: []string{"team-cal"}, DisableSource: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr := l.runToEnd(t, id); tr.State != "done" {
+		t.Fatalf("state %s", tr.State)
+	}
+	items, _ := l.st.TransferItems(ctx, id)
+	if len(items) != 1 || items[0].Kind != "calendar" {
+		t.Errorf("items = %+v", items)
+	}
+	for who, n := range endNotes(l) {
+		if strings.Contains(n, "désactivé") || strings.Contains(n, "disabled") {
+			t.Errorf("%s reads %q", who, n)
+		}
+	}
+}

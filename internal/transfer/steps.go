@@ -118,16 +118,17 @@ func (r *run) filesStart(ctx context.Context, it *store.TransferItem) error {
 		if d.Before, err = r.holding(ctx, it.Ref); err != nil {
 			return err
 		}
+		d.BeforeRead = true
 		if err := r.save(ctx, it, stepRequested, "running", &d); err != nil {
 			return err
 		}
 	}
-	if d.Before == nil { // journaled before the step above kept it
+	if !d.BeforeRead { // journaled before the step above read it
 		before, err := r.holding(ctx, it.Ref)
 		if err != nil {
 			return err
 		}
-		d.Before = before
+		d.Before, d.BeforeRead = before, true
 	}
 	err := r.s.nc.As(r.t.Target).AcceptTransfer(ctx, d.FilesID)
 	if err != nil && !errors.Is(err, nextcloud.ErrNotFound) {
@@ -270,15 +271,14 @@ func holds(ctx context.Context, c *nextcloud.Client, dir, name string) (bool, er
 
 // holding lists the top-level folders of the target's files where p
 // cannot be found to have landed: for the whole home ("/") all of them,
-// else those that already hold an entry named like p. Never nil, so that
-// the journal tells it from a list not read yet.
+// else those that already hold an entry named like p.
 func (r *run) holding(ctx context.Context, p string) ([]string, error) {
 	dst := r.s.nc.As(r.t.Target)
 	list, err := dst.ListFiles(ctx, "/", false)
 	if err != nil {
 		return nil, err
 	}
-	out := []string{}
+	var out []string
 	for _, f := range list {
 		if !f.IsDir || f.Path == "/" {
 			continue

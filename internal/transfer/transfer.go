@@ -79,7 +79,8 @@ type itemData struct {
 	// transfer started, so a failure of the files step is likely for lack
 	// of space (Nextcloud's notification does not say why, fixtures 389–391).
 	TooBig     bool     `json:"tooBig,omitempty"`
-	Before     []string `json:"before"`               // the target's top-level folders the files cannot have landed in (see holding)
+	Before     []string `json:"before,omitempty"`     // the target's top-level folders the files cannot have landed in (see holding)
+	BeforeRead bool     `json:"beforeRead,omitempty"` // Before was read, maybe empty
 	Folder     string   `json:"folder,omitempty"`     // the one the files landed in, as Nextcloud named it
 	ExportPath string   `json:"exportPath,omitempty"` // the .vcf saved in the target's files
 	Always     bool     `json:"always,omitempty"`     // disable: also when an item failed (the source was disabled before)
@@ -158,7 +159,9 @@ func (s *Service) Start(ctx context.Context, admin, source, target string, ch Ch
 	if len(items) == 0 || (enable && len(items) == 1) {
 		return 0, ErrNothing
 	}
-	if ch.DisableSource || enable {
+	// A source left disabled for the transfer (DAV only) is disabled
+	// already: no step, and nobody is told it is being disabled.
+	if (ch.DisableSource && !wasDisabled) || enable {
 		add("disable", source, inv.Source.Name, itemData{Always: enable})
 	}
 	id, err := s.st.CreateTransfer(ctx, store.Transfer{Source: source, Target: target, Admin: admin, SourceWasDisabled: wasDisabled}, items)
