@@ -281,3 +281,30 @@ func TestDisabledSourceNotDisabledAgain(t *testing.T) {
 		}
 	}
 }
+
+// TestCopyPutBackAfterTheMove plays the departing member's sync client
+// uploading /Projets again right after Nextcloud moved it to bob: the files
+// did move, and the report says so, with the folder they are in.
+func TestCopyPutBackAfterTheMove(t *testing.T) {
+	l := newLab(t)
+	ctx := context.Background()
+	l.nc.StopCron()
+	l.svc.afterStep = func(it store.TransferItem) error {
+		if it.Step == stepAccepted {
+			l.nc.RunCron()
+			l.nc.PutFile("alice", "/Projets/budget.ods", []byte("budget 2027"))
+		}
+		return nil
+	}
+	id, err := l.svc.Start(ctx, "camille", "alice", "bob", Choice{Folders: []string{"/Projets"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr := l.runToEnd(t, id); tr.State != "done" {
+		items, _ := l.st.TransferItems(ctx, id)
+		t.Fatalf("state %s: %+v", tr.State, items)
+	}
+	if d, _ := l.svc.Detail(ctx, id); !strings.HasPrefix(d.Items[0].Folder, "Transferred from Alice Départ on ") {
+		t.Errorf("landed in %q", d.Items[0].Folder)
+	}
+}

@@ -168,7 +168,7 @@ func (r *run) filesWait(ctx context.Context, it *store.TransferItem) error {
 		return nil
 	}
 	d := r.data(it)
-	outcome, err := r.filesOutcome(ctx, it.Ref, d.FilesID)
+	outcome, err := r.filesOutcome(ctx, it.Ref, d)
 	if err != nil {
 		return err
 	}
@@ -201,7 +201,7 @@ func (r *run) filesGiveUp(ctx context.Context, it *store.TransferItem, d itemDat
 	if !errors.Is(err, nextcloud.ErrNotFound) {
 		return err
 	}
-	outcome, err := r.filesOutcome(ctx, it.Ref, d.FilesID)
+	outcome, err := r.filesOutcome(ctx, it.Ref, d)
 	if err != nil {
 		return err
 	}
@@ -298,18 +298,21 @@ func (r *run) holding(ctx context.Context, p string) ([]string, error) {
 	return out, nil
 }
 
-// filesOutcome tells whether the files transfer id finished: "moved",
-// "failed", or "" while it waits. A transfer notification other than the
-// request says it finished; whether the files left the source tells how
-// (the notification's text is in the user's language).
-func (r *run) filesOutcome(ctx context.Context, p, id string) (string, error) {
+// filesOutcome tells whether the files transfer of p (journal d) finished:
+// "moved", "failed", or "" while it waits. A transfer notification other
+// than the request says it finished; whether the files left the source
+// tells how (the notification's text is in the user's language). A folder
+// found at the source again after a "finished" notification is a copy put
+// back (a sync client of the departing member uploading it again) if the
+// target's files hold it in a new place: it moved.
+func (r *run) filesOutcome(ctx context.Context, p string, d itemData) (string, error) {
 	notes, err := r.s.nc.As(r.t.Target).Notifications(ctx)
 	if err != nil {
 		return "", err
 	}
 	finished := false
 	for _, n := range notes {
-		if n.IsTransfer(id) && !n.IsTransferRequest() {
+		if n.IsTransfer(d.FilesID) && !n.IsTransferRequest() {
 			finished = true
 		}
 	}
@@ -320,10 +323,16 @@ func (r *run) filesOutcome(ctx context.Context, p, id string) (string, error) {
 	switch {
 	case left:
 		return stepMoved, nil
-	case finished:
-		return "failed", nil
+	case !finished:
+		return "", nil
+	case p == "/":
+		return "failed", nil // any new folder of the target's could pass for the home
 	}
-	return "", nil
+	folder, err := r.landedIn(ctx, p, d.Before)
+	if err != nil || folder == "" {
+		return "failed", err
+	}
+	return stepMoved, nil
 }
 
 // filesLeft reports whether the source no longer holds p (for "/": whether
