@@ -308,3 +308,32 @@ func TestCopyPutBackAfterTheMove(t *testing.T) {
 		t.Errorf("landed in %q", d.Items[0].Folder)
 	}
 }
+
+// TestBlankCollectionNames moves calendars that a client created with no
+// name or a name of spaces only: the inventory, the copies and the
+// notifications name them by their URI rather than by nothing.
+func TestBlankCollectionNames(t *testing.T) {
+	l := newLab(t)
+	ctx := context.Background()
+	l.nc.PutCalendar("alice", "sans-nom", "")
+	l.nc.PutCalendar("alice", "espaces", "   ")
+	inv, err := l.svc.Inventory(ctx, "camille", "alice", "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, uri := range []string{"sans-nom", "espaces"} {
+		if c, _ := findCollection(inv.Calendars, uri); c.Name != uri {
+			t.Errorf("%s is named %q in the inventory", uri, c.Name)
+		}
+	}
+	id, err := l.svc.Start(ctx, "camille", "alice", "bob", Choice{Calendars: []string{"sans-nom", "espaces"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr := l.runToEnd(t, id); tr.State != "done" {
+		t.Fatalf("state %s", tr.State)
+	}
+	if n := endNotes(l)["alice"]; !strings.Contains(n, "l'agenda « sans-nom », l'agenda « espaces »") {
+		t.Errorf("alice reads %q", n)
+	}
+}
