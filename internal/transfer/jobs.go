@@ -98,13 +98,41 @@ func (s *Service) Candidates(ctx context.Context, admin, q string) ([]Candidate,
 	return out, nil
 }
 
-// Recent lists the last 30 transfers, newest first (never nil).
-func (s *Service) Recent(ctx context.Context) ([]store.Transfer, error) {
+// Summary is a transfer in the history, with its accounts' display names
+// (people read names, not uids).
+type Summary struct {
+	store.Transfer
+	SourceName string `json:"sourceName"`
+	TargetName string `json:"targetName"`
+}
+
+// Recent lists the last 30 transfers, newest first (never nil), each with
+// its accounts' names read as admin from Nextcloud; the uid stands for an
+// account Nextcloud no longer has, or when it cannot be reached.
+func (s *Service) Recent(ctx context.Context, admin string) ([]Summary, error) {
 	list, err := s.st.RecentTransfers(ctx, 30)
-	if list == nil {
-		list = []store.Transfer{}
+	if err != nil {
+		return []Summary{}, err
 	}
-	return list, err
+	names := map[string]string{}
+	if len(list) > 0 {
+		if accs, err := s.nc.As(admin).Accounts(ctx, 200); err == nil {
+			for _, a := range accs {
+				names[a.ID] = a.DisplayName
+			}
+		}
+	}
+	name := func(uid string) string {
+		if n := names[uid]; n != "" {
+			return n
+		}
+		return uid
+	}
+	out := make([]Summary, 0, len(list))
+	for _, t := range list {
+		out = append(out, Summary{Transfer: t, SourceName: name(t.Source), TargetName: name(t.Target)})
+	}
+	return out, nil
 }
 
 // ItemView is one line of a transfer's report: the journal line and what

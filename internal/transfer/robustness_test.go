@@ -337,3 +337,26 @@ func TestBlankCollectionNames(t *testing.T) {
 		t.Errorf("alice reads %q", n)
 	}
 }
+
+// TestHistoryNames lists the history with the accounts' names, and the uid
+// of an account Nextcloud no longer has.
+func TestHistoryNames(t *testing.T) {
+	l := newLab(t)
+	ctx := context.Background()
+	if list, err := l.svc.Recent(ctx, "camille"); err != nil || list == nil || len(list) != 0 {
+		t.Fatalf("empty history = %v, %v", list, err)
+	}
+	id, err := l.svc.Start(ctx, "camille", "alice", "bob", Choice{Calendars: []string{"team-cal"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.runToEnd(t, id)
+	list, err := l.svc.Recent(ctx, "camille")
+	if err != nil || len(list) != 1 || list[0].SourceName != "Alice Départ" || list[0].TargetName != "Bob Relève" || list[0].Source != "alice" {
+		t.Errorf("history = %+v, %v", list, err)
+	}
+	l.nc.DeleteUser("alice")
+	if list, _ := l.svc.Recent(ctx, "camille"); list[0].SourceName != "alice" {
+		t.Errorf("a deleted account is named %q", list[0].SourceName)
+	}
+}

@@ -44,8 +44,10 @@ func (s *Server) transferStart(c echo.Context) error {
 	return c.JSON(http.StatusAccepted, map[string]int64{"id": id})
 }
 
+// transferList is the history: the last transfers with their accounts'
+// names.
 func (s *Server) transferList(c echo.Context) error {
-	list, err := s.d.Transfer.Recent(c.Request().Context())
+	list, err := s.d.Transfer.Recent(c.Request().Context(), currentUser(c))
 	if err != nil {
 		return err
 	}
