@@ -61,7 +61,7 @@ func (s *Server) transferShow(c echo.Context) error {
 	if err != nil {
 		return errBadInput
 	}
-	d, err := s.d.Transfer.Detail(c.Request().Context(), id)
+	d, err := s.d.Transfer.Detail(c.Request().Context(), currentUser(c), id)
 	if err != nil {
 		return err
 	}
