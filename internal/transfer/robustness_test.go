@@ -363,3 +363,26 @@ func TestHistoryNames(t *testing.T) {
 		t.Errorf("a deleted account is named %q", list[0].SourceName)
 	}
 }
+
+// TestChosenTwice sends a choice naming a folder, a calendar and an
+// address book twice: each moves once, and bob gets one copy of each.
+func TestChosenTwice(t *testing.T) {
+	l := newLab(t)
+	ctx := context.Background()
+	id, err := l.svc.Start(ctx, "camille", "alice", "bob", Choice{Folders: []string{"/Projets", "/Projets"},
+		Calendars: []string{"team-cal", "team-cal"}, AddressBooks: []string{"contacts", "contacts"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr := l.runToEnd(t, id); tr.State != "done" {
+		t.Fatalf("state %s", tr.State)
+	}
+	items, _ := l.st.TransferItems(ctx, id)
+	if len(items) != 3 {
+		t.Errorf("%d items: %+v", len(items), items)
+	}
+	cals, _ := l.svc.nc.As("bob").Collections(ctx, nextcloud.Calendars)
+	if len(cals) != 2 { // his own and one copy
+		t.Errorf("bob's calendars: %+v", cals)
+	}
+}

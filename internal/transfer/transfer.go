@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -125,7 +126,7 @@ func (s *Service) Start(ctx context.Context, admin, source, target string, ch Ch
 	case ch.AllFiles:
 		add("files", "/", "", itemData{TooBig: tooBig(inv.FilesSize, inv.Target)})
 	default:
-		for _, f := range ch.Folders {
+		for _, f := range distinct(ch.Folders) {
 			e, ok := findFile(inv.Files, f)
 			if !ok {
 				return 0, fmt.Errorf("%w: %s", ErrNotInInventory, f)
@@ -145,7 +146,7 @@ func (s *Service) Start(ctx context.Context, admin, source, target string, ch Ch
 				names[c.Name] = true
 			}
 		}
-		for _, uri := range chosen {
+		for _, uri := range distinct(chosen) {
 			c, ok := findCollection(mine, uri)
 			if !ok {
 				return 0, fmt.Errorf("%w: %s", ErrNotInInventory, uri)
@@ -171,6 +172,19 @@ func (s *Service) Start(ctx context.Context, admin, source, target string, ch Ch
 		return 0, err
 	}
 	return id, s.enqueue(ctx, id)
+}
+
+// distinct returns list without its repeats, in order: a folder or a
+// calendar chosen twice is moved once (twice, a calendar would be copied
+// again from the source's trash bin, where Nextcloud still serves it).
+func distinct(list []string) []string {
+	var out []string
+	for _, v := range list {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // tooBig reports whether size bytes exceed what target has free.
