@@ -386,3 +386,60 @@ func TestChosenTwice(t *testing.T) {
 		t.Errorf("bob's calendars: %+v", cals)
 	}
 }
+
+// TestOddNamesEndToEnd runs whole transfers between accounts whose uids
+// hold what Nextcloud allows (a space, an apostrophe, @, dots, - and _),
+// whose display names hold #, %, + and an emoji, with folders, calendars,
+// objects and address books named with the same: everything moves, each
+// folder is read back where it landed, and the notifications name things
+// as they are.
+func TestOddNamesEndToEnd(t *testing.T) {
+	for _, uid := range []string{"jean dupont", "o'brien", "a@b.fr", "j.m.", "x-y_z"} {
+		t.Run(uid, func(t *testing.T) {
+			l := newLab(t)
+			ctx := context.Background()
+			target := uid + " 2"
+			l.nc.AddUser(nextcloudtest.User{ID: uid, DisplayName: "Zoé L'Hôte #1 50% + 🙂", Enabled: true, Language: "fr"})
+			l.nc.AddUser(nextcloudtest.User{ID: target, DisplayName: "Cible %20 é", Enabled: true, Language: "fr"})
+			folders := []string{"/Dossier #1 & 50%+", "/Été 🙂", "/a%20b", "/l'été"}
+			for _, f := range folders {
+				if err := l.nc.PutFile(uid, f+"/a b.txt", []byte("x")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			l.nc.PutCalendar(uid, "cal-1", "Agenda #1 50% 🙂/")
+			l.nc.PutObject(uid, "calendars", "cal-1", "a b%20#.ics", event("u1", "x@y.example"))
+			l.nc.PutAddressBook(uid, "ab-1", "Carnet l'été")
+			l.nc.PutObject(uid, "addressbooks", "ab-1", "c d%.vcf", []byte("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:b1\r\nFN:B\r\nEND:VCARD\r\n"))
+			if err := l.nc.ShareCollection(uid, "calendars", "cal-1", "principals/users/"+target, true); err != nil {
+				t.Fatal(err)
+			}
+			id, err := l.svc.Start(ctx, "camille", uid, target, Choice{Folders: folders, Calendars: []string{"cal-1"}, AddressBooks: []string{"ab-1"}, DisableSource: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tr := l.runToEnd(t, id); tr.State != "done" {
+				items, _ := l.st.TransferItems(ctx, id)
+				t.Fatalf("state %s: %+v", tr.State, items)
+			}
+			d, _ := l.svc.Detail(ctx, "camille", id)
+			for _, it := range d.Items {
+				if it.Kind != "files" {
+					continue
+				}
+				if ok, err := holds(ctx, l.svc.nc.As(target), "/"+it.Folder, it.Label); it.Folder == "" || !ok || err != nil {
+					t.Errorf("%s: landed in %q (there: %v, %v)", it.Ref, it.Folder, ok, err)
+				}
+			}
+			if got := l.nc.Objects(target, "calendars", "cal-1"); len(got) != 1 || got["a b%20#.ics"] == nil {
+				t.Errorf("the calendar's copy holds %v", got)
+			}
+			if n := endNotes(l)[target]; !strings.Contains(n, "Reçu de Zoé L'Hôte #1 50% + 🙂 : « /Dossier #1 & 50%+ »") && !strings.Contains(n, "« Dossier #1 & 50%+ » (dans le dossier « Transféré de Zoé L'Hôte #1 50% + 🙂 à ") {
+				t.Errorf("%s reads %q", target, n)
+			}
+			if l.user(uid).Enabled {
+				t.Errorf("%s is still enabled", uid)
+			}
+		})
+	}
+}
