@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"path"
 	"slices"
 	"sort"
@@ -61,7 +62,7 @@ func ErrorCode(err error) string {
 	switch {
 	case errors.Is(err, nextcloud.ErrSameUID):
 		return errSameUID.Code()
-	case errors.As(err, &ne) && ne.StatusCode == 507:
+	case errors.As(err, &ne) && ne.StatusCode == http.StatusInsufficientStorage:
 		return errQuota.Code()
 	case errors.Is(err, nextcloud.ErrForbidden):
 		return errForbidden.Code()

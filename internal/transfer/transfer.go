@@ -316,40 +316,19 @@ func (s *Service) Run(ctx context.Context, id int64) error {
 		return err
 	}
 	r := &run{s: s, t: t, src: src, dst: dst}
-	// Phases: enabling a disabled source, files up to "accepted", then
-	// collections, then the files' outcome; then the notifications, sent
-	// while the source can still receive one; then disabling it.
-	phases := []func(context.Context, *store.TransferItem) error{r.enable, r.filesStart, r.collection, r.filesWait, r.disable}
-	for n, phase := range phases {
-		waiting := false
-		for i := range items {
-			it := &items[i]
-			if it.State == "done" || it.State == "failed" {
-				continue
-			}
-			err := phase(ctx, it)
-			switch {
-			case err == nil:
-			case errors.Is(err, errWaiting):
-				waiting = true
-			case errors.Is(err, errStop) || !permanent(err):
-				return err
-			default:
-				it.State, it.Error = "failed", ErrorCode(err)
-				s.log.WarnContext(ctx, "transfer item failed", "transfer", id, "item", it.Seq, "kind", it.Kind, "error", err)
-				if err := s.st.SaveTransferItem(ctx, *it); err != nil {
-					return err
-				}
-			}
+	// Enabling a disabled source, files up to "accepted", then collections,
+	// then the files' outcome; then the notifications, sent while the
+	// source can still receive one; then disabling it.
+	for _, phase := range []phase{r.enable, r.filesStart, r.collection, r.filesWait} {
+		if err := r.each(ctx, phase, items); err != nil {
+			return err
 		}
-		if waiting {
-			return errWaiting
-		}
-		if n == 3 { // after the files' outcome, before disabling
-			if err := r.notify(ctx, items); err != nil {
-				return err
-			}
-		}
+	}
+	if err := r.notify(ctx, items); err != nil {
+		return err
+	}
+	if err := r.each(ctx, r.disable, items); err != nil {
+		return err
 	}
 	return r.finish(ctx, items)
 }
@@ -373,6 +352,42 @@ func (s *Service) abandon(ctx context.Context, id int64, cause error) error {
 		}
 	}
 	return s.st.SetTransferState(ctx, id, "failed", ErrorCode(cause))
+}
+
+// phase is one step of a run, applied to each item still to do; it does
+// nothing to the items it is not about.
+type phase func(context.Context, *store.TransferItem) error
+
+// each applies ph to every item not done or failed yet. An item that fails
+// for good is recorded as failed and the others go on; an error that may
+// pass (or the tests' errStop) ends the run at once; errWaiting is returned
+// once every item had its turn.
+func (r *run) each(ctx context.Context, ph phase, items []store.TransferItem) error {
+	waiting := false
+	for i := range items {
+		it := &items[i]
+		if it.State == "done" || it.State == "failed" {
+			continue
+		}
+		err := ph(ctx, it)
+		switch {
+		case err == nil:
+		case errors.Is(err, errWaiting):
+			waiting = true
+		case errors.Is(err, errStop) || !permanent(err):
+			return err
+		default:
+			it.State, it.Error = "failed", ErrorCode(err)
+			r.s.log.WarnContext(ctx, "transfer item failed", "transfer", r.t.ID, "item", it.Seq, "kind", it.Kind, "error", err)
+			if err := r.s.st.SaveTransferItem(ctx, *it); err != nil {
+				return err
+			}
+		}
+	}
+	if waiting {
+		return errWaiting
+	}
+	return nil
 }
 
 // permanent reports whether err cannot pass by trying again later.
