@@ -98,53 +98,13 @@ func (s *Service) Candidates(ctx context.Context, admin, q string) ([]Candidate,
 	return out, nil
 }
 
-// Summary is a transfer in the history, with its accounts' display names
-// (people read names, not uids).
-type Summary struct {
-	store.Transfer
-	SourceName string `json:"sourceName"`
-	TargetName string `json:"targetName"`
-}
-
-// Recent lists the last 30 transfers, newest first (never nil), each with
-// its accounts' names read as admin from Nextcloud; the uid stands for an
-// account Nextcloud no longer has, or when it cannot be reached.
-func (s *Service) Recent(ctx context.Context, admin string) ([]Summary, error) {
+// Recent lists the last 30 transfers, newest first (never nil).
+func (s *Service) Recent(ctx context.Context) ([]store.Transfer, error) {
 	list, err := s.st.RecentTransfers(ctx, 30)
-	if err != nil {
-		return []Summary{}, err
+	if list == nil {
+		list = []store.Transfer{}
 	}
-	var name func(string) string
-	if len(list) > 0 {
-		name = s.accountNames(ctx, admin)
-	}
-	out := make([]Summary, 0, len(list))
-	for _, t := range list {
-		out = append(out, s.summary(t, name))
-	}
-	return out, nil
-}
-
-// accountNames returns a function naming an account by its display name,
-// read as admin from Nextcloud once; by its uid for an account Nextcloud no
-// longer has, or when it cannot be reached.
-func (s *Service) accountNames(ctx context.Context, admin string) func(uid string) string {
-	names := map[string]string{}
-	if accs, err := s.nc.As(admin).Accounts(ctx, 200); err == nil {
-		for _, a := range accs {
-			names[a.ID] = a.DisplayName
-		}
-	}
-	return func(uid string) string {
-		if n := names[uid]; n != "" {
-			return n
-		}
-		return uid
-	}
-}
-
-func (s *Service) summary(t store.Transfer, name func(string) string) Summary {
-	return Summary{Transfer: t, SourceName: name(t.Source), TargetName: name(t.Target)}
+	return list, err
 }
 
 // ItemView is one line of a transfer's report: the journal line and what
@@ -155,16 +115,15 @@ type ItemView struct {
 	CopyName string `json:"copyName,omitempty"` // calendars, address books: the copy's name at the target
 }
 
-// Detail is a transfer with its accounts' names and its journal, for the
-// progress view and the report.
+// Detail is a transfer with its journal, for the progress view and the report.
 type Detail struct {
-	Transfer Summary    `json:"transfer"`
-	Items    []ItemView `json:"items"`
+	Transfer store.Transfer `json:"transfer"`
+	Items    []ItemView     `json:"items"`
 }
 
-// Detail returns transfer id, with its accounts' names read as admin (see
-// Recent), and its items; store.ErrNotFound when there is no such transfer.
-func (s *Service) Detail(ctx context.Context, admin string, id int64) (Detail, error) {
+// Detail returns transfer id and its items; store.ErrNotFound when there is
+// no such transfer.
+func (s *Service) Detail(ctx context.Context, id int64) (Detail, error) {
 	t, err := s.st.Transfer(ctx, id)
 	if err != nil {
 		return Detail{}, err
@@ -173,7 +132,7 @@ func (s *Service) Detail(ctx context.Context, admin string, id int64) (Detail, e
 	if err != nil {
 		return Detail{}, err
 	}
-	out := Detail{Transfer: s.summary(t, s.accountNames(ctx, admin)), Items: []ItemView{}}
+	out := Detail{Transfer: t, Items: []ItemView{}}
 	for _, it := range items {
 		var d itemData
 		decode(it.Data, &d)

@@ -218,7 +218,7 @@ func TestTransferEverything(t *testing.T) {
 		t.Fatalf("transfer state %s: %+v", tr.State, items)
 	}
 	l.checkMoved(t)
-	if rep, _ := l.svc.Detail(ctx, "camille", id); !strings.HasPrefix(rep.Items[0].Folder, "Transferred from Alice Départ on 20") {
+	if rep, _ := l.svc.Detail(ctx, id); !strings.HasPrefix(rep.Items[0].Folder, "Transferred from Alice Départ on 20") {
 		t.Errorf("files landed in %q", rep.Items[0].Folder)
 	}
 	export := 0
