@@ -8,6 +8,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 
 	"assokit/internal/jobs"
 	"assokit/internal/store"
@@ -77,25 +82,36 @@ type Candidate struct {
 }
 
 // Candidates lists, as admin, the accounts (200 at most) whose uid, name or
-// e-mail contains q, case-insensitively (all of them for an empty q), by name.
+// e-mail contains q, ignoring case and accents ("lea" finds Léa, "Hélène"
+// finds helene@…; all of them for an empty q), by name.
 func (s *Service) Candidates(ctx context.Context, admin, q string) ([]Candidate, error) {
 	accs, err := s.nc.As(admin).Accounts(ctx, 200)
 	if err != nil {
 		return nil, err
 	}
-	q = strings.ToLower(strings.TrimSpace(q))
+	q = fold(strings.TrimSpace(q))
 	out := []Candidate{}
 	for _, a := range accs {
 		p := Candidate{UID: a.ID, Name: a.DisplayName, Email: a.Email, Enabled: a.Enabled}
 		if p.Name == "" {
 			p.Name = a.ID
 		}
-		if q == "" || strings.Contains(strings.ToLower(p.UID+" "+p.Name+" "+p.Email), q) {
+		if q == "" || strings.Contains(fold(p.UID+" "+p.Name+" "+p.Email), q) {
 			out = append(out, p)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
 	return out, nil
+}
+
+// fold is s in lower case without its accents, for searching as people
+// type: "Léa" and "LEA" both fold to "lea".
+func fold(s string) string {
+	out, _, err := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), s)
+	if err != nil {
+		out = s
+	}
+	return strings.ToLower(out)
 }
 
 // Recent lists the last 30 transfers, newest first (never nil).

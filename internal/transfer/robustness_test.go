@@ -418,3 +418,20 @@ func TestOddNamesEndToEnd(t *testing.T) {
 		})
 	}
 }
+
+// TestCandidatesIgnoreAccents searches accounts as people type, with or
+// without accents and capitals.
+func TestCandidatesIgnoreAccents(t *testing.T) {
+	l := newLab(t)
+	ctx := context.Background()
+	l.nc.AddUser(nextcloudtest.User{ID: "hdurand", DisplayName: "Hélène Durand", Email: "h.durand@asso.example", Enabled: true})
+	for q, want := range map[string]string{"Hélène": "hdurand", "helene": "hdurand", "HELENE": "hdurand", "durand@": "hdurand", "départ": "alice", "DEPART": "alice", "relève": "bob"} {
+		list, err := l.svc.Candidates(ctx, "camille", q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 1 || list[0].UID != want {
+			t.Errorf("%q finds %+v, want %s", q, list, want)
+		}
+	}
+}
