@@ -64,6 +64,7 @@ type Choice struct {
 	// and shares) and disables it again at the end, whatever happened.
 	EnableSource  bool `json:"enableSource"`
 	DisableSource bool `json:"disableSource"`
+	BeyondChoice       // Deck boards and Talk conversations
 }
 
 // itemData is what the steps of an item keep in its journal line.
@@ -78,12 +79,13 @@ type itemData struct {
 	// TooBig: the chosen files exceeded the target's free space when the
 	// transfer started, so a failure of the files step is likely for lack
 	// of space (Nextcloud's notification does not say why, fixtures 389–391).
-	TooBig     bool     `json:"tooBig,omitempty"`
-	Before     []string `json:"before,omitempty"`     // the target's top-level folders the files cannot have landed in (see holding)
-	BeforeRead bool     `json:"beforeRead,omitempty"` // Before was read, maybe empty
-	Folder     string   `json:"folder,omitempty"`     // the one the files landed in, as Nextcloud named it
-	ExportPath string   `json:"exportPath,omitempty"` // the .vcf saved in the target's files
-	Always     bool     `json:"always,omitempty"`     // disable: also when an item failed (the source was disabled before)
+	TooBig     bool        `json:"tooBig,omitempty"`
+	Before     []string    `json:"before,omitempty"`     // the target's top-level folders the files cannot have landed in (see holding)
+	BeforeRead bool        `json:"beforeRead,omitempty"` // Before was read, maybe empty
+	Folder     string      `json:"folder,omitempty"`     // the one the files landed in, as Nextcloud named it
+	ExportPath string      `json:"exportPath,omitempty"` // the .vcf saved in the target's files
+	Always     bool        `json:"always,omitempty"`     // disable: also when an item failed (the source was disabled before)
+	Beyond     *beyondData `json:"beyond,omitempty"`     // a board, a conversation, or their discovery
 }
 
 // Start checks the choice against a fresh inventory, records the transfer
@@ -98,7 +100,7 @@ func (s *Service) Start(ctx context.Context, admin, source, target string, ch Ch
 	}
 	wasDisabled := !inv.Source.Enabled
 	filesChosen := ch.AllFiles || len(ch.Folders) > 0
-	if wasDisabled && filesChosen && !ch.EnableSource {
+	if wasDisabled && (filesChosen || ch.BeyondChoice.chosen()) && !ch.EnableSource {
 		return 0, ErrSourceDisabled
 	}
 	targetCals, err := s.nc.As(target).Collections(ctx, nextcloud.Calendars)
@@ -156,6 +158,11 @@ func (s *Service) Start(ctx context.Context, admin, source, target string, ch Ch
 				Components: c.components, Sharees: shareesFor(c.Sharees, target)})
 		}
 	}
+	beyond, err := beyondItems(inv.BeyondFiles, ch.BeyondChoice, inv.Source.Name)
+	if err != nil {
+		return 0, err
+	}
+	items = append(items, beyond...)
 	if len(items) == 0 || (enable && len(items) == 1) {
 		return 0, ErrNothing
 	}
@@ -304,10 +311,6 @@ func (s *Service) Run(ctx context.Context, id int64) error {
 	if err := s.st.SetTransferState(ctx, id, "running", ""); err != nil {
 		return err
 	}
-	items, err := s.st.TransferItems(ctx, id)
-	if err != nil {
-		return err
-	}
 	src, dst, err := s.people(ctx, t.Admin, t.Source, t.Target)
 	if err != nil {
 		if errors.Is(err, ErrUnknownAccount) || errors.Is(err, ErrTargetDisabled) || errors.Is(err, ErrSameAccount) {
@@ -316,18 +319,20 @@ func (s *Service) Run(ctx context.Context, id int64) error {
 		return err
 	}
 	r := &run{s: s, t: t, src: src, dst: dst}
+	var items []store.TransferItem
 	// Enabling a disabled source, files up to "accepted", then collections,
-	// then the files' outcome; then the notifications, sent while the
-	// source can still receive one; then disabling it.
-	for _, phase := range []phase{r.enable, r.filesStart, r.collection, r.filesWait} {
-		if err := r.each(ctx, phase, items); err != nil {
+	// the boards and conversations (listed first for a source that was
+	// disabled), then the files' outcome; then the notifications, sent while
+	// the source can still receive one; then disabling it.
+	for _, phase := range []phase{r.enable, r.filesStart, r.collection, r.discover, r.board, r.conversation, r.filesWait} {
+		if items, err = r.each(ctx, phase); err != nil {
 			return err
 		}
 	}
 	if err := r.notify(ctx, items); err != nil {
 		return err
 	}
-	if err := r.each(ctx, r.disable, items); err != nil {
+	if items, err = r.each(ctx, r.disable); err != nil {
 		return err
 	}
 	return r.finish(ctx, items)
@@ -358,11 +363,16 @@ func (s *Service) abandon(ctx context.Context, id int64, cause error) error {
 // nothing to the items it is not about.
 type phase func(context.Context, *store.TransferItem) error
 
-// each applies ph to every item not done or failed yet. An item that fails
-// for good is recorded as failed and the others go on; an error that may
-// pass (or the tests' errStop) ends the run at once; errWaiting is returned
-// once every item had its turn.
-func (r *run) each(ctx context.Context, ph phase, items []store.TransferItem) error {
+// each applies ph to every item not done or failed yet, read from the
+// journal (a phase may add items: discover), and returns them. An item that
+// fails for good is recorded as failed and the others go on; an error that
+// may pass (or the tests' errStop) ends the run at once; errWaiting is
+// returned once every item had its turn.
+func (r *run) each(ctx context.Context, ph phase) ([]store.TransferItem, error) {
+	items, err := r.s.st.TransferItems(ctx, r.t.ID)
+	if err != nil {
+		return nil, err
+	}
 	waiting := false
 	for i := range items {
 		it := &items[i]
@@ -375,19 +385,19 @@ func (r *run) each(ctx context.Context, ph phase, items []store.TransferItem) er
 		case errors.Is(err, errWaiting):
 			waiting = true
 		case errors.Is(err, errStop) || !permanent(err):
-			return err
+			return items, err
 		default:
 			it.State, it.Error = "failed", ErrorCode(err)
 			r.s.log.WarnContext(ctx, "transfer item failed", "transfer", r.t.ID, "item", it.Seq, "kind", it.Kind, "error", err)
 			if err := r.s.st.SaveTransferItem(ctx, *it); err != nil {
-				return err
+				return items, err
 			}
 		}
 	}
 	if waiting {
-		return errWaiting
+		return items, errWaiting
 	}
-	return nil
+	return items, nil
 }
 
 // permanent reports whether err cannot pass by trying again later.
@@ -399,7 +409,8 @@ func permanent(err error) bool {
 		}
 		return ne.Permanent()
 	}
-	return errors.Is(err, errMismatch) || errors.Is(err, nextcloud.ErrSameUID) || errors.Is(err, nextcloud.ErrExists) ||
+	return errors.Is(err, errMismatch) || errors.Is(err, errBoardNotOwned) || errors.Is(err, errNoModerator) ||
+		errors.Is(err, nextcloud.ErrSameUID) || errors.Is(err, nextcloud.ErrExists) ||
 		errors.Is(err, errFilesFailed) || errors.Is(err, errFilesNoSpace) || errors.Is(err, errFilesTimeout) || errors.Is(err, errSkipped) ||
 		errors.Is(err, jobs.ErrPanicked)
 }
