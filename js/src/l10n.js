@@ -95,7 +95,7 @@ export function errorText(code, vars = {}) {
 		transfer_mismatch: 'The copy did not match the original, so the original was kept. Try again later.',
 		transfer_files_failed: 'Nextcloud could not move the files (it does not say why). The files were kept.',
 		transfer_files_no_space: 'Nextcloud could not move the files, probably for lack of space for the member who takes over (Nextcloud does not say why). The files were kept.',
-		transfer_files_timeout: 'Nextcloud\'s background jobs did not move the files in time. Ask whoever hosts your Nextcloud to check its cron.',
+		transfer_files_timeout: 'Nextcloud\'s background jobs did not move the files in time: the request was withdrawn and the files were kept. Ask whoever hosts your Nextcloud to check its cron.',
 		transfer_files_no_request: 'Nextcloud did not create the files transfer request. Try again later.',
 		transfer_skipped: 'Not done, because something else could not move: the account stays as it is.',
 		transfer_same_uid: 'The member who takes over already has one of these items. The original was kept.',
