@@ -122,10 +122,13 @@ func TestRunCreatesThenChangesNothing(t *testing.T) {
 func TestRenameAndEmailFollow(t *testing.T) {
 	b := newBridge(t, 2)
 	ctx := context.Background()
+	// user00 has signed in: a rename then is the same account's.
+	signedIn := time.Unix(1700000000, 0)
+	b.nc.AddUser(nextcloudtest.User{ID: "user00", DisplayName: "Bénévole 00", Email: "user00@asso.example", Enabled: true, LastLogin: signedIn})
 	if _, err := b.svc.Run(ctx, "poll", ""); err != nil {
 		t.Fatal(err)
 	}
-	b.nc.AddUser(nextcloudtest.User{ID: "user00", DisplayName: "Bénévole Renommée", Email: "nouvelle@asso.example", Enabled: true})
+	b.nc.AddUser(nextcloudtest.User{ID: "user00", DisplayName: "Bénévole Renommée", Email: "nouvelle@asso.example", Enabled: true, LastLogin: signedIn})
 	rep, err := b.svc.Run(ctx, "poll", "")
 	if err != nil || rep.Updated != 1 {
 		t.Fatalf("run %+v, %v", rep, err)
@@ -209,18 +212,21 @@ func TestLostCreateAnswerNeverDuplicates(t *testing.T) {
 
 // A deleted account's member loses its nextcloud_uid, and a new account
 // with the same uid never takes it over: within one run (the deletion not
-// seen) and across runs.
+// seen) and across runs, and when the former account never signed in (the
+// new one has, while AssoKit was down).
 func TestReusedUIDNeverTakesOverAMember(t *testing.T) {
 	first := time.Date(2026, 9, 1, 10, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name      string
 		seeDelete bool
-	}{{"deletion seen by a run", true}, {"deleted and re-created between two runs", false}} {
+		first     time.Time // the former account's first sign-in; zero: never
+	}{{"deletion seen by a run", true, first}, {"deleted and re-created between two runs", false, first},
+		{"the former account never signed in", false, time.Time{}}} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBridge(t, 0)
 			ctx := context.Background()
 			b.nc.AddUser(nextcloudtest.User{ID: "nathan", DisplayName: "Nathan Leroux", Email: "nathan@asso.example",
-				Enabled: true, LastLogin: first, FirstLogin: first})
+				Enabled: true, LastLogin: tc.first, FirstLogin: tc.first})
 			if _, err := b.svc.Run(ctx, "poll", ""); err != nil {
 				t.Fatal(err)
 			}
@@ -231,7 +237,9 @@ func TestReusedUIDNeverTakesOverAMember(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			b.nc.AddUser(nextcloudtest.User{ID: "nathan", DisplayName: "Nathan Petit", Email: "n.petit@asso.example", Enabled: true})
+			later := first.Add(24 * time.Hour)
+			b.nc.AddUser(nextcloudtest.User{ID: "nathan", DisplayName: "Nathan Petit", Email: "n.petit@asso.example", Enabled: true,
+				LastLogin: later, FirstLogin: later})
 			if _, err := b.svc.Run(ctx, "poll", ""); err != nil {
 				t.Fatal(err)
 			}
