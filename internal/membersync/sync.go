@@ -369,7 +369,7 @@ func knownMembers(in Input) map[int]bool {
 // stopErrors are the errors that stop a run with a code of their own, in
 // the order they are looked for.
 var stopErrors = []*errcode.Error{ErrNotConfigured, ErrNoAdmin,
-	paheko.ErrUnreachable, paheko.ErrUnauthorized, paheko.ErrRights, paheko.ErrNotPaheko,
+	paheko.ErrUnreachable, paheko.ErrUnauthorized, paheko.ErrRights, paheko.ErrNotPaheko, paheko.ErrMoved,
 	nextcloud.ErrUnreachable, nextcloud.ErrUnauthorized, jobs.ErrPanicked}
 
 // ErrorCode is the stable code of an error that stopped a run: its own, or
@@ -436,7 +436,7 @@ func (s *Service) apply(ctx context.Context, pc *paheko.Client, plan Plan, known
 // stopsRun reports whether err concerns the whole run rather than one
 // member: Paheko unreachable or refusing the key, or AssoKit's own store.
 func stopsRun(err error) bool {
-	for _, e := range []error{paheko.ErrUnreachable, paheko.ErrUnauthorized, paheko.ErrRights, paheko.ErrNotPaheko, context.Canceled} {
+	for _, e := range []error{paheko.ErrUnreachable, paheko.ErrUnauthorized, paheko.ErrRights, paheko.ErrNotPaheko, paheko.ErrMoved, context.Canceled} {
 		if errors.Is(err, e) {
 			return true
 		}
