@@ -190,9 +190,7 @@ func MakePlan(in Input) Plan {
 
 	for _, a := range accounts {
 		seen[a.UID] = true
-		if a.Name == "" {
-			a.Name = a.UID
-		}
+		a.Name = accountName(a)
 		l, linked := links[a.UID]
 		if !a.Enabled {
 			if linked {
@@ -285,15 +283,25 @@ func (pl *planner) unlink(l Link, name, reason string, clear bool) {
 // other than the one recorded (which only an admin can change, or a new
 // account bring) is taken as another account: a member is never handed to
 // someone who may not be its person. a.Name is the display name, or the
-// uid when it has none; an empty e-mail on either side is not compared.
+// uid when it has none (accountName); an empty e-mail on either side is
+// not compared.
 func SameAccount(l Link, a Account) bool {
 	if l.FirstLogin != 0 {
 		return a.FirstLogin == l.FirstLogin
 	}
-	if a.Name != l.Name {
+	if accountName(a) != l.Name {
 		return false
 	}
 	return a.Email == "" || l.Email == "" || fold(a.Email) == fold(l.Email)
+}
+
+// accountName is the name AssoKit gives account a's member: its display
+// name, or its uid when it has none.
+func accountName(a Account) string {
+	if a.Name == "" {
+		return a.UID
+	}
+	return a.Name
 }
 
 // sameIdentity reports whether member m is still the one linked: its

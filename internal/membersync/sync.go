@@ -228,8 +228,17 @@ func (s *Service) gatherState(ctx context.Context, in *Input) error {
 	if err != nil {
 		return err
 	}
+	accounts := map[string]Account{}
+	for _, a := range in.Accounts {
+		accounts[a.UID] = a
+	}
 	in.Decisions = map[Pair]string{}
 	for _, d := range decisions {
+		// A confirmation holds only for the account it was given for.
+		answeredFor := Link{Name: d.Name, Email: d.Email, FirstLogin: d.FirstLogin}
+		if a, ok := accounts[d.UID]; d.Decision == store.DecisionConfirmed && (!ok || !SameAccount(answeredFor, a)) {
+			continue
+		}
 		in.Decisions[Pair{d.UID, d.MemberID}] = d.Decision
 	}
 	pending, err := s.store.PahekoPendings(ctx)

@@ -534,3 +534,31 @@ func TestCheckOutcomes(t *testing.T) {
 func (b *bridge) settings() membersync.SettingsInput {
 	return membersync.SettingsInput{URL: b.pk.URL(), Key: b.key, Secret: b.secret}
 }
+
+// A confirmation holds for the account an admin answered for, not for
+// another one given the same uid before the link was made (Paheko did not
+// answer, AssoKit was down): that one gets its own member.
+func TestConfirmationNotInheritedByAReusedUID(t *testing.T) {
+	b := newBridge(t, 0)
+	ctx := context.Background()
+	b.nc.AddUser(nextcloudtest.User{ID: "jeanne", DisplayName: "Jeanne Dupont", Email: "jeanne@asso.example", Enabled: true})
+	jeanneID, _ := b.pk.AddMember(pahekotest.Member{Fields: map[string]any{"nom": "DUPONT Jeanne", "email": "jeanne@asso.example"}})
+	if _, err := b.svc.Run(ctx, "poll", ""); err != nil {
+		t.Fatal(err)
+	}
+	b.pk.FailAfter(2, 503) // the confirmation is recorded, the link is not made
+	if _, err := b.svc.Answer(ctx, "jeanne", jeanneID, true, "camille"); membersync.ErrorCode(err) != "paheko_unreachable" {
+		t.Fatalf("answer while Paheko is down: %v", err)
+	}
+	b.nc.DeleteUser("jeanne")
+	b.nc.AddUser(nextcloudtest.User{ID: "jeanne", DisplayName: "Jeanne Petit", Email: "j.petit@asso.example", Enabled: true})
+	if _, err := b.svc.Run(ctx, "poll", ""); err != nil {
+		t.Fatal(err)
+	}
+	if id := b.memberOf(t, "jeanne"); id == jeanneID {
+		t.Error("the new account took the member confirmed for the former one")
+	}
+	if m, _ := b.pk.Member(jeanneID); m.Fields["nextcloud_uid"] != nil {
+		t.Errorf("the confirmed member was written for another account: %v", m.Fields)
+	}
+}

@@ -366,12 +366,8 @@ func (p *Provider) linkedMember(ctx context.Context, acc nextcloud.Account) (int
 	if err != nil {
 		return 0, err
 	}
-	name := acc.DisplayName
-	if name == "" {
-		name = acc.ID // as the sync names an account without a display name
-	}
 	if !membersync.SameAccount(membersync.Link{Name: l.Name, Email: l.Email, FirstLogin: l.FirstLogin},
-		membersync.Account{Name: name, Email: acc.Email, FirstLogin: acc.FirstLogin}) {
+		membersync.Account{UID: acc.ID, Name: acc.DisplayName, Email: acc.Email, FirstLogin: acc.FirstLogin}) {
 		return 0, ErrNotLinked
 	}
 	return l.MemberID, nil
