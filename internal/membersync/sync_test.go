@@ -562,3 +562,51 @@ func TestConfirmationNotInheritedByAReusedUID(t *testing.T) {
 		t.Errorf("the confirmed member was written for another account: %v", m.Fields)
 	}
 }
+
+// A run cut at any request, Paheko having done the work or not, then
+// resumed: every account has one member, the one carrying its uid and its
+// e-mail, and nothing is created twice.
+func TestRunCutAtEveryRequest(t *testing.T) {
+	for _, lose := range []bool{false, true} {
+		for cut := 0; cut <= 16; cut++ {
+			t.Run(fmt.Sprint("lose answer ", lose, ", cut at request ", cut+1), func(t *testing.T) {
+				b := newBridge(t, 3)
+				ctx := context.Background()
+				b.nc.AddUser(nextcloudtest.User{ID: "jd1", DisplayName: "Jean Dupont", Email: "jd1@asso.example", Enabled: true})
+				b.nc.AddUser(nextcloudtest.User{ID: "jd2", DisplayName: "Jean Dupont", Email: "jd2@asso.example", Enabled: true})
+				if lose {
+					b.pk.LoseAnswers(cut, 502)
+				} else {
+					b.pk.FailAfter(cut, 500)
+				}
+				var err error
+				for range 4 {
+					if _, err = b.svc.Run(ctx, "poll", ""); err == nil {
+						break
+					}
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				links, _ := b.st.PahekoLinks(ctx)
+				if len(links) != 7 {
+					t.Errorf("%d links, want 7", len(links))
+				}
+				for _, l := range links {
+					m, err := b.pk.Member(l.MemberID)
+					if err != nil || m.Fields["nextcloud_uid"] != l.UID {
+						t.Errorf("%s linked to member %d: %v", l.UID, l.MemberID, m.Fields)
+					}
+				}
+				for uid, n := range b.linkedMembers() {
+					if n != 1 {
+						t.Errorf("%s has %d members", uid, n)
+					}
+				}
+				if n := len(b.pk.Members()); n != 8 { // the 7 accounts' and Paheko's admin
+					t.Errorf("%d members in Paheko, want 8", n)
+				}
+			})
+		}
+	}
+}
