@@ -137,9 +137,12 @@ func (s *Service) SaveSettings(ctx context.Context, in SettingsInput, admin stri
 			}
 			secret = cur.secret
 		}
+		if secret == "" {
+			return ErrNotConfigured // the category cannot be checked without the key's password
+		}
 		pc, err := paheko.New(paheko.Config{URL: in.URL, Key: in.Key, Secret: secret, HTTPClient: s.http})
 		if err != nil {
-			return ErrBadCategory
+			return ErrBadURL
 		}
 		if err := CheckCategory(ctx, pc, in.Category); err != nil {
 			return err

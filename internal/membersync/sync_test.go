@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"assokit/internal/errcode"
 	"assokit/internal/jobs"
 	"assokit/internal/membersync"
 	"assokit/internal/nextcloud"
@@ -607,6 +608,52 @@ func TestRunCutAtEveryRequest(t *testing.T) {
 					t.Errorf("%d members in Paheko, want 8", n)
 				}
 			})
+		}
+	}
+}
+
+// The category of new members is checked when saved: one Paheko has,
+// without admin rights. A secret never given reads "enter the key", not
+// "wrong category".
+func TestSaveSettingsChecksTheCategory(t *testing.T) {
+	b := newUnsaved(t, 0)
+	ctx := context.Background()
+	pc, err := paheko.New(paheko.Config{URL: b.pk.URL(), Key: b.key, Secret: b.secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cats, err := pc.Categories(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var member, admin int
+	for _, c := range cats {
+		switch {
+		case c.Name == paheko.MemberCategory.Name:
+			member = c.ID
+		case c.Protected() && admin == 0:
+			admin = c.ID
+		}
+	}
+	if member == 0 || admin == 0 {
+		t.Fatalf("categories %+v", cats)
+	}
+	in := func(secret string, category int) membersync.SettingsInput {
+		return membersync.SettingsInput{URL: b.pk.URL(), Key: b.key, Secret: secret, Category: category}
+	}
+	for _, tc := range []struct {
+		name string
+		in   membersync.SettingsInput
+		want string
+	}{
+		{"unknown category", in(b.secret, 999), "paheko_category_invalid"},
+		{"admin category", in(b.secret, admin), "paheko_category_invalid"},
+		{"no secret given yet", in("", member), "paheko_not_configured"},
+		{"the members' category", in(b.secret, member), ""},
+	} {
+		err := b.svc.SaveSettings(ctx, tc.in, "camille")
+		if (tc.want == "" && err != nil) || (tc.want != "" && !errcode.Is(err, tc.want)) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
 	}
 }
