@@ -83,6 +83,7 @@ export function errorText(code, vars = {}) {
 		paheko_refused: 'Paheko refuses this API key. Check the identifier and the password of the key.',
 		paheko_key_read_only: 'This API key may only read. Create a key with the “write” level in Paheko.',
 		paheko_not_paheko: 'The address does not lead to a Paheko. Check it.',
+		paheko_moved: 'Paheko answers from another address (for example https:// instead of http://). Open your Paheko in your browser, copy the address it shows and save it here.',
 		refused: 'Paheko refused this change.',
 		not_found: 'This could not be found. Reload the page.',
 		transfer_same_account: 'The member who leaves and the member who takes over must be two different accounts.',
