@@ -403,3 +403,45 @@ func (l *beyondLab) journal(t testing.TB, id int64) string {
 	}
 	return fmt.Sprint(steps)
 }
+
+// TestEndTextBeyondHalfDone: a board or a conversation whose last step
+// failed after the target got it is told as handed over, with what was
+// left undone; a board given to someone else meanwhile is in neither
+// account and told so, not as "still in your account".
+func TestEndTextBeyondHalfDone(t *testing.T) {
+	alice := Person{UID: "alice", Name: "Alice", Lang: "fr"}
+	bob := Person{UID: "bob", Name: "Bob", Lang: "en"}
+	items := []store.TransferItem{
+		{Kind: "board", Label: "Bureau", Step: stepBoardMoved, State: "failed", Error: "transfer_error"},
+		{Kind: "conversation", Label: "Accueil", Step: stepTalkPromoted, State: "failed", Error: "nextcloud_unreachable"},
+		{Kind: "board", Label: "Fête", State: "failed", Error: errBoardNotOwned.Code()},
+		{Kind: "conversation", Label: "Café", Step: stepTalkPromoted, State: "failed", Error: errNoModerator.Code()},
+	}
+	for _, tt := range []struct {
+		to        Person
+		want, not []string
+	}{
+		{bob, []string{"Received from Alice: the board “Bureau” (its cards keep their authors and assignees; the former owner's access could not be removed), " +
+			"the conversation “Accueil” (as moderator: Talk cannot make anyone owner; the former moderator could not leave it).",
+			"Not transferred, still with Alice: the conversation “Café”.",
+			"Given to someone else meanwhile, left as it is: the board “Fête”."}, []string{"still with Alice: the board"}},
+		{alice, []string{"Confié à Bob : le tableau « Bureau » (ses cartes gardent leurs auteurs et les personnes assignées ; l'accès de l'ancien·ne propriétaire n'a pas pu être retiré)",
+			"Resté dans votre compte : la conversation « Café ».",
+			"Confié entre-temps à quelqu'un d'autre, laissé tel quel : le tableau « Fête »."}, []string{"Resté dans votre compte : le tableau"}},
+	} {
+		subject, msg := endText(tt.to, alice, bob, "camille", items)
+		if !strings.Contains(subject, "part") {
+			t.Errorf("%s: subject %q; want a partly done transfer", tt.to.UID, subject)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: message\n%s\nwant %q in it", tt.to.UID, msg, w)
+			}
+		}
+		for _, w := range tt.not {
+			if strings.Contains(msg, w) {
+				t.Errorf("%s: message\n%s\nsays %q", tt.to.UID, msg, w)
+			}
+		}
+	}
+}
