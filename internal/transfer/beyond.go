@@ -501,7 +501,14 @@ func (r *run) conversation(ctx context.Context, it *store.TransferItem) error {
 	case p == nil || !p.Moderates():
 		return fmt.Errorf("%w: %s", errNoModerator, tok)
 	default:
-		if err := src.LeaveConversation(ctx, tok); err != nil {
+		err := src.LeaveConversation(ctx, tok)
+		if errors.Is(err, nextcloud.ErrNotFound) {
+			// Left already: the answer to a first attempt was lost and
+			// the request sent again (Talk answers 404 to a former
+			// participant, 516).
+			err = r.targetModerates(ctx, tok)
+		}
+		if err != nil {
 			return err
 		}
 	}

@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"assokit/internal/nextcloud"
 	"assokit/internal/nextcloud/nextcloudtest"
 	"assokit/internal/store"
 )
@@ -444,4 +448,45 @@ func TestEndTextBeyondHalfDone(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestBeyondLeaveAnswerLost: Talk lets the source leave but its answer is
+// lost (a proxy's 502), and the client sends the request again, which Talk
+// answers 404 as to any former participant: the conversation is handed
+// over, not failed as gone.
+func TestBeyondLeaveAnswerLost(t *testing.T) {
+	l := newBeyondLab(t)
+	ctx := context.Background()
+	retrying, err := nextcloud.New(nextcloud.Config{BaseURL: l.nc.URL(), AppID: "assokit", AppSecret: "test-secret",
+		AppVersion: "0.1.0", Retries: 1, RetryBase: time.Millisecond, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.svc.nc = retrying
+	var mu sync.Mutex
+	lost := false
+	l.nc.SetFault(func(r *http.Request) (int, time.Duration) {
+		if r.Method != http.MethodDelete || !strings.HasSuffix(r.URL.Path, "/participants/self") {
+			return 0, 0
+		}
+		mu.Lock()
+		first := !lost
+		lost = true
+		mu.Unlock()
+		if !first {
+			return 0, 0
+		}
+		// Talk does it, then the answer is lost on the way back.
+		tok := strings.Split(strings.TrimPrefix(r.URL.Path, "/ocs/v2.php/apps/spreed/api/v4/room/"), "/")[0]
+		if err := retrying.As("alice").LeaveConversation(r.Context(), tok); err != nil {
+			t.Errorf("leave %s: %v", tok, err)
+		}
+		return http.StatusBadGateway, 0
+	})
+	id, err := l.svc.Start(ctx, "camille", "alice", "bob", l.beyond())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.runDone(t, id)
+	l.checkBeyondMoved(t)
 }
