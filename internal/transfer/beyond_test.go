@@ -490,3 +490,67 @@ func TestBeyondLeaveAnswerLost(t *testing.T) {
 	l.runDone(t, id)
 	l.checkBeyondMoved(t)
 }
+
+// TestBeyondAppDisabledDuringRun: Deck and Talk disabled between the
+// preview and the run (capabilities without "deck" and "spreed", 451; their
+// routes then answer 404). The boards and conversations fail with a code
+// that says so, not as gone; nothing moved, the report and the
+// notifications say they stayed; the source is not disabled.
+func TestBeyondAppDisabledDuringRun(t *testing.T) {
+	t.Run("chosen from the inventory", func(t *testing.T) {
+		l := newBeyondLab(t)
+		ctx := context.Background()
+		id, err := l.svc.Start(ctx, "camille", "alice", "bob", l.beyond())
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.nc.EnableDeck(false)
+		l.nc.EnableTalk(false)
+		if tr := l.runToEnd(t, id); tr.State != "failed" {
+			t.Fatalf("state %s; want failed", tr.State)
+		}
+		items, _ := l.st.TransferItems(ctx, id)
+		var got []string
+		for _, it := range items {
+			got = append(got, it.Kind+":"+it.State+":"+it.Error)
+		}
+		if want := "[board:failed:transfer_deck_disabled conversation:failed:transfer_talk_disabled conversation:failed:transfer_talk_disabled " +
+			"conversation:failed:transfer_talk_disabled disable:failed:transfer_skipped]"; fmt.Sprint(got) != want {
+			t.Errorf("journal = %v\nwant %s", got, want)
+		}
+		for _, b := range l.nc.Boards() {
+			if b.ID == l.board && b.Owner != "alice" {
+				t.Errorf("board owner = %s", b.Owner)
+			}
+		}
+		for _, n := range l.nc.Notifications() {
+			if n.User == "bob" && !strings.Contains(n.Message, "Not transferred, still with Alice Départ: the board “Bureau 2027”") {
+				t.Errorf("bob is told %q", n.Message)
+			}
+		}
+	})
+	t.Run("listed once the source is enabled", func(t *testing.T) {
+		l := disabledBeyondLab(t)
+		ctx := context.Background()
+		id, err := l.svc.Start(ctx, "camille", "alice", "bob", allBeyond())
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.nc.EnableDeck(false)
+		l.runToEnd(t, id)
+		items, _ := l.st.TransferItems(ctx, id)
+		var got []string
+		for _, it := range items {
+			got = append(got, it.Kind+":"+it.State+":"+it.Error)
+		}
+		// The conversations still move; the discovery says why the boards did not.
+		if want := "[enable:done: discover:failed:transfer_deck_disabled conversation:done: conversation:done: conversation:done: disable:done:]"; fmt.Sprint(got) != want {
+			t.Errorf("journal = %v\nwant %s", got, want)
+		}
+		for _, n := range l.nc.Notifications() {
+			if n.User == "camille" && !strings.Contains(n.Message, "Non transféré : les tableaux Deck (Deck a été désactivé pendant le transfert)") {
+				t.Errorf("camille is told %q", n.Message)
+			}
+		}
+	})
+}

@@ -51,7 +51,7 @@ func endText(to, src, dst Person, admin string, items []store.TransferItem) (str
 	var moved, kept, givenAway []string
 	disable, always := false, false
 	for _, it := range items {
-		if it.Kind == "enable" || it.Kind == "discover" { // steps, not things that move
+		if it.Kind == "enable" || it.Kind == "discover" && it.State == "done" { // steps, not things that move
 			continue
 		}
 		if it.Kind == "disable" {
@@ -183,6 +183,18 @@ func itemPhrase(it store.TransferItem, fr bool) string {
 	var d itemData
 	decode(it.Data, &d)
 	switch {
+	case it.Kind == "discover" && it.Error == errDeckDisabled.Code() && fr:
+		return "les tableaux Deck (Deck a été désactivé pendant le transfert)"
+	case it.Kind == "discover" && it.Error == errDeckDisabled.Code():
+		return "the Deck boards (Deck was disabled during the transfer)"
+	case it.Kind == "discover" && it.Error == errTalkDisabled.Code() && fr:
+		return "les conversations Talk (Talk a été désactivé pendant le transfert)"
+	case it.Kind == "discover" && it.Error == errTalkDisabled.Code():
+		return "the Talk conversations (Talk was disabled during the transfer)"
+	case it.Kind == "discover" && fr:
+		return "les tableaux et conversations"
+	case it.Kind == "discover":
+		return "the boards and conversations"
 	case it.Kind == "files" && it.Ref == "/" && d.Folder != "" && fr:
 		return "tous les fichiers (dans le dossier « " + d.Folder + " »)"
 	case it.Kind == "files" && it.Ref == "/" && d.Folder != "":
