@@ -273,9 +273,13 @@ func talkInventory(ctx context.Context, as *nextcloud.Client, target string, b *
 // boards and conversations could not be listed, is one discover line that
 // lists and adds them during the transfer.
 func beyondItems(b BeyondFiles, ch BeyondChoice, sourceName string) ([]store.TransferItem, error) {
-	if !b.Listed && (ch.AllBoards || ch.AllConversations) {
-		return []store.TransferItem{beyondItem("discover", "", sourceName, beyondData{AllBoards: ch.AllBoards && b.Deck,
-			AllConversations: ch.AllConversations && b.Talk, RemoveShare: ch.RemoveBoardShares, Leave: ch.LeaveConversations})}, nil
+	if !b.Listed {
+		d := beyondData{AllBoards: ch.AllBoards && b.Deck, AllConversations: ch.AllConversations && b.Talk,
+			RemoveShare: ch.RemoveBoardShares, Leave: ch.LeaveConversations}
+		if !d.AllBoards && !d.AllConversations {
+			return nil, nil // neither app is enabled: nothing to list
+		}
+		return []store.TransferItem{beyondItem("discover", "", sourceName, d)}, nil
 	}
 	if ch.AllBoards {
 		ch.Boards = nil

@@ -554,3 +554,15 @@ func TestBeyondAppDisabledDuringRun(t *testing.T) {
 		}
 	})
 }
+
+// TestBeyondDisabledSourceNoApps: for a disabled source on a Nextcloud
+// without Deck and Talk, "every board and conversation" is nothing to
+// hand over, not a transfer that enables the account to list nothing.
+func TestBeyondDisabledSourceNoApps(t *testing.T) {
+	l := disabledBeyondLab(t)
+	l.nc.EnableDeck(false)
+	l.nc.EnableTalk(false)
+	if _, err := l.svc.Start(context.Background(), "camille", "alice", "bob", allBeyond()); !errors.Is(err, ErrNothing) {
+		t.Fatalf("Start = %v; want ErrNothing", err)
+	}
+}
