@@ -566,3 +566,50 @@ func TestBeyondDisabledSourceNoApps(t *testing.T) {
 		t.Fatalf("Start = %v; want ErrNothing", err)
 	}
 }
+
+// TestBeyondEdgeCasesResume hands over, stopping after each journaled step
+// in turn: a conversation with only the source in it (deleted by Talk if
+// the source left before the target came in, 526–529), one the target
+// already moderates, and a board already shared with the target (Deck
+// drops that share as the target becomes owner, 432–435); names with
+// spaces, apostrophes, emoji, '/' and '%'.
+func TestBeyondEdgeCasesResume(t *testing.T) {
+	resumeAfterEveryStep(t, 4, func(t testing.TB) (*lab, Choice, func(testing.TB)) {
+		l := newLab(t)
+		l.nc.EnableDeck(true)
+		l.nc.EnableTalk(true)
+		board := l.nc.AddBoard(nextcloudtest.DeckBoard{Title: "L'AG 2027 / 100% 🎉", Owner: "alice",
+			Shares: []nextcloudtest.DeckShare{{With: "bob", Edit: true}},
+			Stacks: []nextcloudtest.DeckStack{{Title: "À faire", Cards: []nextcloudtest.DeckCard{{Title: "Salle"}}}}})
+		solo := l.nc.AddConversation(nextcloudtest.TalkRoom{Name: "Brouillon solo 🙂", Participants: []nextcloudtest.TalkParticipant{
+			{UID: "alice", Type: nextcloudtest.TalkOwner}}})
+		duo := l.nc.AddConversation(nextcloudtest.TalkRoom{Name: "Trésorerie d'été / 50%", Participants: []nextcloudtest.TalkParticipant{
+			{UID: "alice", Type: nextcloudtest.TalkOwner}, {UID: "bob", Type: nextcloudtest.TalkModerator}}})
+		ch := Choice{BeyondChoice: BeyondChoice{Boards: []int{board}, RemoveBoardShares: true,
+			Conversations: []string{solo, duo}, LeaveConversations: true}}
+		return l, ch, func(t testing.TB) {
+			for _, b := range l.nc.Boards() {
+				if b.ID == board && (b.Owner != "bob" || len(b.Shares) != 0) {
+					t.Errorf("board: owner %s, shares %+v; want bob alone", b.Owner, b.Shares)
+				}
+			}
+			rooms := map[string]nextcloudtest.TalkRoom{}
+			for _, r := range l.nc.Conversations() {
+				rooms[r.Token] = r
+			}
+			for _, tok := range []string{solo, duo} {
+				r, ok := rooms[tok]
+				if !ok {
+					t.Errorf("conversation %s was deleted", tok)
+					continue
+				}
+				if len(r.Participants) != 1 || r.Participants[0].UID != "bob" || r.Participants[0].Type == nextcloudtest.TalkUser {
+					t.Errorf("%s: participants %+v; want bob alone, moderating", r.Name, r.Participants)
+				}
+			}
+			if !strings.Contains(fmt.Sprint(l.nc.Notifications()), "the board “L'AG 2027 / 100% 🎉”") {
+				t.Errorf("notifications = %+v", l.nc.Notifications())
+			}
+		}
+	})
+}
