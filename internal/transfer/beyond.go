@@ -185,9 +185,22 @@ func welcomeLike(bd nextcloud.Board) bool {
 	return welcomeTitles[bd.Title] && strings.EqualFold(bd.Color, "bf678b") && len(bd.Shares) == 0 && !bd.Archived
 }
 
-// untouchedCards reports whether the cards of a welcome board are those
-// Deck made with it: created together (within a minute) and never edited.
+// Deck's welcome board has at most welcomeStacks lists and welcomeCards
+// cards when Deck makes it (inferred from the ids of nextcloud-32-more
+// 421–424, the first board made after it): one more is the user's own.
+const welcomeStacks, welcomeCards = 4, 5
+
+// untouchedCards reports whether the lists and cards of a welcome board are
+// those Deck made with it: no more of them than Deck makes, the cards
+// created together (within a minute) and never edited.
 func untouchedCards(stacks []nextcloud.Stack) bool {
+	cards := 0
+	for _, st := range stacks {
+		cards += len(st.Cards)
+	}
+	if len(stacks) > welcomeStacks || cards > welcomeCards {
+		return false
+	}
 	var first int64
 	for _, st := range stacks {
 		for _, c := range st.Cards {

@@ -2,6 +2,7 @@ package transfer
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -612,4 +613,45 @@ func TestBeyondEdgeCasesResume(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestBeyondWelcomeBoardTouched: a card the source added to Deck's welcome
+// board soon after Deck made it (same minute, never edited since) makes
+// the board the source's own: it can be handed over, not left out.
+func TestBeyondWelcomeBoardTouched(t *testing.T) {
+	l := newBeyondLab(t)
+	ctx := context.Background()
+	boards, err := l.svc.nc.As("alice").Boards(ctx) // Deck makes the welcome board
+	if err != nil {
+		t.Fatal(err)
+	}
+	welcome := 0
+	for _, b := range boards {
+		if welcomeTitles[b.Title] {
+			welcome = b.ID
+		}
+	}
+	stacks, err := l.svc.nc.As("alice").Stacks(ctx, welcome)
+	if err != nil || len(stacks) == 0 {
+		t.Fatalf("stacks of the welcome board: %v %v", stacks, err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/index.php/apps/deck/api/v1.0/boards/%d/stacks/%d/cards", l.nc.URL(), welcome, stacks[0].ID),
+		strings.NewReader(`{"title":"Appeler la mairie"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("EX-APP-ID", "assokit")
+	req.Header.Set("EX-APP-VERSION", "0.1.0")
+	req.Header.Set("AUTHORIZATION-APP-API", base64.StdEncoding.EncodeToString([]byte("alice:test-secret")))
+	req.Header.Set("OCS-APIRequest", "true")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("add a card: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	inv, err := l.svc.Inventory(ctx, "camille", "alice", "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.BoardsLeftOut) != 0 || indexOf(inv.Boards, func(b BoardInfo) bool { return b.ID == welcome }) < 0 {
+		t.Errorf("boards %+v, left out %+v; want the welcome board with the card among the boards", inv.Boards, inv.BoardsLeftOut)
+	}
 }
