@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // Deck's REST API (/index.php/apps/deck/api/v1.0) and its web route that
@@ -119,12 +120,13 @@ func (c *Client) Stacks(ctx context.Context, id int) ([]Stack, error) {
 // header every request carries (433; 412 without it, 428). Afterwards
 // newOwner owns the board, the acting user is in its sharing with every
 // right, other shares stay and cards keep their authors (435–439). Deck
-// answers 401 to a caller that does not own the board (434): ErrNotBoardOwner.
+// answers 401 with an empty array to a caller that does not own the board
+// (434): ErrNotBoardOwner. Another 401 (a refused account) is not that.
 func (c *Client) TransferBoard(ctx context.Context, id int, newOwner string) error {
 	err := c.deckCall(ctx, http.MethodPut, NCPath("/index.php/apps/deck/boards", strconv.Itoa(id), "transferOwner"),
 		map[string]string{"newOwner": newOwner}, nil)
 	var ne *Error
-	if errors.As(err, &ne) && ne.StatusCode == http.StatusUnauthorized {
+	if errors.As(err, &ne) && ne.StatusCode == http.StatusUnauthorized && strings.TrimSpace(ne.Message) == "[]" {
 		err = fmt.Errorf("%w: %w", ErrNotBoardOwner, err)
 	}
 	if err != nil {

@@ -153,3 +153,20 @@ func FuzzBoardsAnswer(f *testing.F) {
 		}
 	})
 }
+
+// TestTransferBoardRefusedAccount: Deck's "not the owner" is 401 with an
+// empty array (434); a 401 that refuses the acting account itself (a
+// disabled account, treated as OCS treats it, 314) is not read as that.
+func TestTransferBoardRefusedAccount(t *testing.T) {
+	nc, c := newDeckTalkFake(t)
+	ctx := context.Background()
+	id := nc.AddBoard(nextcloudtest.DeckBoard{Title: "Bureau 2027", Owner: "hugo"})
+	nc.AddUser(nextcloudtest.User{ID: "hugo", Enabled: false})
+	err := c.As("hugo").TransferBoard(ctx, id, "lea")
+	if err == nil || errors.Is(err, nextcloud.ErrNotBoardOwner) {
+		t.Fatalf("TransferBoard as a disabled owner = %v; want an error other than ErrNotBoardOwner", err)
+	}
+	if !errors.Is(err, nextcloud.ErrUnauthorized) {
+		t.Errorf("TransferBoard as a disabled owner = %v; want ErrUnauthorized", err)
+	}
+}
