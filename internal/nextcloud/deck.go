@@ -23,14 +23,13 @@ var ErrNotBoardOwner = errors.New("nextcloud: the acting user does not own this 
 
 // Board is a Deck board as its listing shows it (426).
 type Board struct {
-	ID           int          `json:"id"`
-	Title        string       `json:"title"`
-	Owner        DeckUser     `json:"owner"` // an object in listings, a bare uid in transferOwner's answer (432)
-	Color        string       `json:"color"`
-	Archived     bool         `json:"archived"`
-	DeletedAt    int64        `json:"deletedAt"` // unix seconds; not 0 for a board in Deck's trash
-	LastModified int64        `json:"lastModified"`
-	Shares       []BoardShare `json:"acl"`
+	ID        int          `json:"id"`
+	Title     string       `json:"title"`
+	Owner     DeckUser     `json:"owner"` // an object in listings, a bare uid in transferOwner's answer (432)
+	Color     string       `json:"color"`
+	Archived  bool         `json:"archived"`
+	DeletedAt int64        `json:"deletedAt"` // unix seconds; not 0 for a board in Deck's trash
+	Shares    []BoardShare `json:"acl"`
 }
 
 // DeckUser is a user, group or team as Deck names it.
