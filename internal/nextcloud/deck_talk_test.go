@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -168,5 +169,25 @@ func TestTransferBoardRefusedAccount(t *testing.T) {
 	}
 	if !errors.Is(err, nextcloud.ErrUnauthorized) {
 		t.Errorf("TransferBoard as a disabled owner = %v; want ErrUnauthorized", err)
+	}
+}
+
+// TestNotifyShowsTextAsGiven: names with '%', '|' and {word} in a
+// notification are shown as given, though AppAPI's notifier passes the
+// text through Nextcloud's l10n (vsprintf, no '|') and the rich-object
+// validator (a parameter for every {word}).
+func TestNotifyShowsTextAsGiven(t *testing.T) {
+	nc, c := newDeckTalkFake(t)
+	ctx := context.Background()
+	text := "Le tableau « Trésorerie 50 % | bilan {annee} » et la conversation « 100%25 {} {a-b} »"
+	if err := c.As("lea").Notify(ctx, nextcloud.Notification{ObjectID: "t", Subject: "Fin {x} 10%", Message: text}); err != nil {
+		t.Fatal(err)
+	}
+	notes := nc.Notifications()
+	if len(notes) != 1 {
+		t.Fatalf("notifications = %+v; want one", notes)
+	}
+	if n := notes[0]; n.Subject != "Fin {x} 10%" || n.Message != strings.ReplaceAll(text, "|", "∣") {
+		t.Errorf("shown %q / %q\nwant  %q", n.Subject, n.Message, text)
 	}
 }
