@@ -45,7 +45,8 @@ var (
 // ownErrors are the errors of a transfer or of an item that carry their own
 // code, in the order they are looked for.
 var ownErrors = []*errcode.Error{ErrSameAccount, ErrUnknownAccount, ErrTargetDisabled, ErrSourceDisabled,
-	errMismatch, errFilesFailed, errFilesNoSpace, errFilesTimeout, errNoRequest, errSkipped, errBoardNotOwned, errNoModerator}
+	errMismatch, errFilesFailed, errFilesNoSpace, errFilesTimeout, errNoRequest, errSkipped, errBoardNotOwned, errNoModerator,
+	errDeckDisabled, errTalkDisabled}
 
 // ErrorCode is the stable code the pages translate for an error of a
 // transfer or of one of its items ("" for nil).

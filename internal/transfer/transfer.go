@@ -410,6 +410,7 @@ func permanent(err error) bool {
 		return ne.Permanent()
 	}
 	return errors.Is(err, errMismatch) || errors.Is(err, errBoardNotOwned) || errors.Is(err, errNoModerator) ||
+		errors.Is(err, errDeckDisabled) || errors.Is(err, errTalkDisabled) ||
 		errors.Is(err, nextcloud.ErrSameUID) || errors.Is(err, nextcloud.ErrExists) ||
 		errors.Is(err, errFilesFailed) || errors.Is(err, errFilesNoSpace) || errors.Is(err, errFilesTimeout) || errors.Is(err, errSkipped) ||
 		errors.Is(err, jobs.ErrPanicked)
@@ -420,6 +421,7 @@ type run struct {
 	s        *Service
 	t        store.Transfer
 	src, dst Person
+	apps     *nextcloud.OptionalApps // read by appOn, once
 }
 
 // save journals a step of it, then lets the test hook stop the run there.

@@ -106,6 +106,8 @@ export function errorText(code, vars = {}) {
 		transfer_error: 'This item could not move; the original was kept.',
 		transfer_board_not_owned: 'This board no longer belongs to the member who leaves (someone gave it to another person meanwhile): nothing was changed.',
 		transfer_no_moderator: 'The member who takes over could not be made moderator of this conversation, so the member who leaves stayed in it.',
+		transfer_deck_disabled: 'Deck was disabled on this Nextcloud during the transfer: AssoKit could not finish with the boards. Enable Deck again, then start a new transfer for what is left.',
+		transfer_talk_disabled: 'Talk was disabled on this Nextcloud during the transfer: AssoKit could not finish with the conversations. Enable Talk again, then start a new transfer for what is left.',
 		tour_unknown: 'This tour does not exist any more. Reload the page.',
 		cross_site: 'AssoKit only accepts changes made from this Nextcloud\'s own pages. Reload the page and try again.',
 		not_json: 'This change did not reach AssoKit in the expected form. Reload the page and try again.',
