@@ -74,7 +74,7 @@ func (c *Client) davRequest(ctx context.Context, method, p string, h http.Header
 		return nil, 0, err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	raw, err := readAtMost(resp.Body, limit)
 	if err != nil {
 		return nil, resp.StatusCode, fmt.Errorf("nextcloud: %s %s: read: %w", method, redactURL(p), err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 )
@@ -41,7 +40,7 @@ func (c *Client) ocs(ctx context.Context, method, path string, query url.Values,
 		return err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	raw, err := readAtMost(resp.Body, ListingLimit)
 	if err != nil {
 		return fmt.Errorf("nextcloud: %s %s: read: %w", method, fullPath, err)
 	}

@@ -50,6 +50,7 @@ export function errorText(code) {
 		method_not_allowed: somethingWrong,
 		nextcloud_only: somethingWrong, // /init and /enabled: Nextcloud's calls, never a page's
 		nextcloud_unreachable: 'Nextcloud does not answer AssoKit at the moment. Try again in a few minutes; if it lasts, tell your administrator.',
+		nextcloud_too_large: 'Nextcloud sent more than AssoKit reads at once (over 64 MiB for a list, 20 MiB for one event or contact). Nothing was cut or changed; the original was kept.',
 		nextcloud_refused: 'Nextcloud refuses AssoKit\'s credentials. An administrator should register AssoKit again.',
 		admin_required: 'This part is for the association\'s administrators.',
 		not_signed_in: 'You are not signed in to Nextcloud any more. Reload the page to sign in again.',
