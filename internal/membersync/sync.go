@@ -88,7 +88,8 @@ func (s *Service) Settings(ctx context.Context) (Settings, error) {
 	return st, nil
 }
 
-// SettingsInput is what an admin saves. An empty Secret keeps the stored one.
+// SettingsInput is what an admin saves. An empty Secret keeps the stored
+// one while the address leads to the same server.
 type SettingsInput struct {
 	URL             string `json:"url"`
 	Key             string `json:"key"`
@@ -115,10 +116,27 @@ func (s *Service) SaveSettings(ctx context.Context, in SettingsInput, admin stri
 	}
 	values := map[string]string{keyURL: in.URL, keyKey: strings.TrimSpace(in.Key), keyAdmin: admin,
 		keyInterval: strconv.Itoa(in.IntervalSeconds), keyCategory: strconv.Itoa(in.Category)}
-	if in.Secret != "" {
+	switch keep, err := s.secretFollows(ctx, in.URL); {
+	case err != nil:
+		return err
+	case in.Secret != "":
 		values[keySecret] = in.Secret
+	case !keep:
+		values[keySecret] = ""
 	}
 	return s.store.SetSettings(ctx, values)
+}
+
+// secretFollows reports whether the stored API secret may stay with the
+// address to: only when it leads to the same server (paheko.SameHost).
+// Otherwise the secret is dropped and must be entered again, so that
+// neither "test the connection" nor the next sync sends it to another host.
+func (s *Service) secretFollows(ctx context.Context, to string) (bool, error) {
+	cur, err := s.Settings(ctx)
+	if err != nil {
+		return false, err
+	}
+	return cur.URL == "" || paheko.SameHost(cur.URL, to), nil
 }
 
 // SetEnabled starts (after the preview) or pauses the sync.

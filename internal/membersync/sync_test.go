@@ -256,3 +256,36 @@ func TestCheckReadKeyAndMissingParts(t *testing.T) {
 		t.Errorf("wrong secret: %q", e)
 	}
 }
+
+// TestSecretStaysWithItsServer changes only the address: the stored secret
+// is never sent to the new host.
+func TestSecretStaysWithItsServer(t *testing.T) {
+	b := newBridge(t, 1)
+	ctx := context.Background()
+	other := pahekotest.NewServer(t) // another host: another port of the loopback
+	keyOf := func() string { k, _ := b.svc.Settings(ctx); return k.Key }
+
+	// The same server written another way keeps the secret.
+	if err := b.svc.SaveSettings(ctx, membersync.SettingsInput{URL: b.pk.URL() + "/", Key: keyOf()}, "camille"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := b.svc.Settings(ctx); !st.HasSecret {
+		t.Fatal("the secret was dropped for the same server")
+	}
+
+	if err := b.svc.SaveSettings(ctx, membersync.SettingsInput{URL: other.URL(), Key: keyOf()}, "camille"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := b.svc.Settings(ctx); st.HasSecret || st.Configured() {
+		t.Errorf("settings after moving to another host: %+v", st)
+	}
+	if e := b.svc.Check(ctx).Error; e != "paheko_not_configured" {
+		t.Errorf("check after moving to another host: %q", e)
+	}
+	if _, err := b.svc.Run(ctx, "poll", ""); err == nil {
+		t.Error("a sync ran without a secret")
+	}
+	if n := other.RequestCount(); n != 0 {
+		t.Errorf("the new host got %d requests before its secret was entered", n)
+	}
+}
