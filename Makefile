@@ -47,11 +47,10 @@ $(JS_OUT): $(NPM_DEPS) vite.config.js $(wildcard js/src/*) $(wildcard l10n/*.jso
 
 bench: build build-dev $(NPM_DEPS) ## figures: binary size, idle memory, start time, API latency, member sync, sign-on, transfer, tours
 	@echo "binary size: $$(stat -c %s $(BIN)) bytes"
-	@gzip -c js/dist/assokit-main.js | wc -c | xargs echo "page script (gzip) bytes:"
+	@node js/bench/bundle-size.mjs
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./cmd/assokit
 	$(GO) test -run '^$$' -bench . -benchtime 5x -count=1 ./internal/membersync
 	$(GO) test -run '^$$' -bench . -benchtime 3x -count=1 ./internal/transfer
-	node js/bench/tour-size.mjs
 	ASSOKIT_BIN=$(DEV_BIN) node js/bench/tour-timing.mjs
 
 # Prints (and with RUN=1 runs, exactly as printed) the two occ commands that

@@ -3,7 +3,6 @@ module assokit
 go 1.26.8
 
 require (
-	github.com/emersion/go-webdav v0.6.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/mattn/go-sqlite3 v1.14.53

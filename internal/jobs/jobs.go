@@ -32,6 +32,18 @@ var ErrPermanent = errors.New("permanent error")
 // Permanent wraps err so that the queue does not retry it.
 func Permanent(err error) error { return fmt.Errorf("%w: %w", ErrPermanent, err) }
 
+// laterError is a handler's "not yet": the job waits for something
+// outside AssoKit (Nextcloud's background jobs) and is due again after d.
+type laterError struct{ d time.Duration }
+
+func (e laterError) Error() string { return fmt.Sprintf("waiting, due again in %s", e.d) }
+
+// Later returns what a handler returns to give its worker back while it
+// waits: the job is due again after d and the run does not count as an
+// attempt, so a job may wait for hours without holding a worker or using up
+// its attempts.
+func Later(d time.Duration) error { return laterError{d} }
+
 // ErrPanicked is the failure of work that panicked: a bug, or an answer
 // nobody foresaw. Retrying would panic again, so it is permanent. A job
 // failed by a panic has its last error start with its code.
@@ -190,10 +202,13 @@ func (q *Queue) RunOne(ctx context.Context) (bool, error) {
 	// Outcomes are recorded even if ctx is cancelled right now.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
+	later, isLater := errors.AsType[laterError](runErr)
 	switch {
 	case runErr == nil:
 		log.InfoContext(ctx, "job done")
 		err = q.st.CompleteJob(wctx, job)
+	case isLater:
+		err = q.st.SnoozeJob(wctx, job, time.Now().Add(later.d))
 	case isPermanent(runErr) || job.Attempts >= job.MaxAttempts:
 		if pe, ok := errors.AsType[*panicError](runErr); ok {
 			log.ErrorContext(ctx, "job panicked", "error", runErr, "stack", string(pe.stack))

@@ -205,7 +205,10 @@ func (s *Service) gather(ctx context.Context, pc *paheko.Client, st Settings) (I
 }
 
 // gatherAccounts lists every account, acting as the admin who saved the
-// settings, and checks that this account is still an enabled admin.
+// settings, and checks that this account is still an enabled admin. The
+// source of a running transfer that was disabled before it counts as
+// disabled: the transfer enabled it only for its own steps, so no member is
+// re-created or re-linked meanwhile.
 func (s *Service) gatherAccounts(ctx context.Context, st Settings) ([]Account, error) {
 	if st.Admin == "" {
 		return nil, ErrNoAdmin
@@ -214,10 +217,14 @@ func (s *Service) gatherAccounts(ctx context.Context, st Settings) ([]Account, e
 	if err != nil {
 		return nil, err
 	}
+	leaving, err := s.store.DisabledSourcesInTransfer(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []Account
 	adminOK := false
 	for _, a := range accounts {
-		out = append(out, Account{UID: a.ID, Name: a.DisplayName, Email: a.Email, Enabled: a.Enabled, Groups: a.Groups})
+		out = append(out, Account{UID: a.ID, Name: a.DisplayName, Email: a.Email, Enabled: a.Enabled && !leaving[a.ID], Groups: a.Groups})
 		if a.ID == st.Admin && a.Enabled && slices.Contains(a.Groups, paheko.GroupAdmin) {
 			adminOK = true
 		}

@@ -21,12 +21,12 @@ type TopMenu struct {
 
 // RegisterTopMenu adds or updates a top-menu entry.
 func (c *Client) RegisterTopMenu(ctx context.Context, m TopMenu) error {
-	return c.ocs(ctx, "POST", "/apps/app_api/api/v1/ui/top-menu", nil, m, nil)
+	return c.ocs(ctx, "POST", NCPath("/apps/app_api/api/v1/ui/top-menu"), nil, m, nil)
 }
 
 // UnregisterTopMenu removes a top-menu entry.
 func (c *Client) UnregisterTopMenu(ctx context.Context, name string) error {
-	return c.ocs(ctx, "DELETE", "/apps/app_api/api/v1/ui/top-menu", nil, map[string]string{"name": name}, nil)
+	return c.ocs(ctx, "DELETE", NCPath("/apps/app_api/api/v1/ui/top-menu"), nil, map[string]string{"name": name}, nil)
 }
 
 // TopMenuEntry is a registered top-menu entry as Nextcloud stores it.
@@ -42,7 +42,7 @@ type TopMenuEntry struct {
 // TopMenu returns a registered entry, or an error matching ErrNotFound.
 func (c *Client) TopMenu(ctx context.Context, name string) (TopMenuEntry, error) {
 	var e TopMenuEntry
-	err := c.ocs(ctx, "GET", "/apps/app_api/api/v1/ui/top-menu", url.Values{"name": {name}}, nil, &e)
+	err := c.ocs(ctx, "GET", NCPath("/apps/app_api/api/v1/ui/top-menu"), url.Values{"name": {name}}, nil, &e)
 	return e, err
 }
 
@@ -57,24 +57,24 @@ type Asset struct {
 
 // RegisterScript loads a script on a top-menu page.
 func (c *Client) RegisterScript(ctx context.Context, a Asset) error {
-	return c.ocs(ctx, "POST", "/apps/app_api/api/v1/ui/script", nil, a, nil)
+	return c.ocs(ctx, "POST", NCPath("/apps/app_api/api/v1/ui/script"), nil, a, nil)
 }
 
 // UnregisterScript removes a script.
 func (c *Client) UnregisterScript(ctx context.Context, a Asset) error {
-	return c.ocs(ctx, "DELETE", "/apps/app_api/api/v1/ui/script", nil, a, nil)
+	return c.ocs(ctx, "DELETE", NCPath("/apps/app_api/api/v1/ui/script"), nil, a, nil)
 }
 
 // RegisterStyle loads a stylesheet on a top-menu page.
 func (c *Client) RegisterStyle(ctx context.Context, a Asset) error {
 	a.AfterAppID = ""
-	return c.ocs(ctx, "POST", "/apps/app_api/api/v1/ui/style", nil, a, nil)
+	return c.ocs(ctx, "POST", NCPath("/apps/app_api/api/v1/ui/style"), nil, a, nil)
 }
 
 // UnregisterStyle removes a stylesheet.
 func (c *Client) UnregisterStyle(ctx context.Context, a Asset) error {
 	a.AfterAppID = ""
-	return c.ocs(ctx, "DELETE", "/apps/app_api/api/v1/ui/style", nil, a, nil)
+	return c.ocs(ctx, "DELETE", NCPath("/apps/app_api/api/v1/ui/style"), nil, a, nil)
 }
 
 // InitialState is a JSON value given to a top-menu page, read in the browser
@@ -88,13 +88,13 @@ type InitialState struct {
 
 // SetInitialState adds or replaces an initial state.
 func (c *Client) SetInitialState(ctx context.Context, s InitialState) error {
-	return c.ocs(ctx, "POST", "/apps/app_api/api/v1/ui/initial-state", nil, s, nil)
+	return c.ocs(ctx, "POST", NCPath("/apps/app_api/api/v1/ui/initial-state"), nil, s, nil)
 }
 
 // DeleteInitialState removes an initial state.
 func (c *Client) DeleteInitialState(ctx context.Context, s InitialState) error {
 	s.Value = nil
-	return c.ocs(ctx, "DELETE", "/apps/app_api/api/v1/ui/initial-state", nil, s, nil)
+	return c.ocs(ctx, "DELETE", NCPath("/apps/app_api/api/v1/ui/initial-state"), nil, s, nil)
 }
 
 // SettingsForm is a declarative settings form shown in Nextcloud's settings.
@@ -121,12 +121,12 @@ type SettingsField struct {
 
 // RegisterSettingsForm adds or replaces a declarative settings form.
 func (c *Client) RegisterSettingsForm(ctx context.Context, f SettingsForm) error {
-	return c.ocs(ctx, "POST", "/apps/app_api/api/v1/ui/settings", nil, map[string]any{"formScheme": f}, nil)
+	return c.ocs(ctx, "POST", NCPath("/apps/app_api/api/v1/ui/settings"), nil, map[string]any{"formScheme": f}, nil)
 }
 
 // UnregisterSettingsForm removes a declarative settings form.
 func (c *Client) UnregisterSettingsForm(ctx context.Context, formID string) error {
-	return c.ocs(ctx, "DELETE", "/apps/app_api/api/v1/ui/settings", nil, map[string]string{"formId": formID}, nil)
+	return c.ocs(ctx, "DELETE", NCPath("/apps/app_api/api/v1/ui/settings"), nil, map[string]string{"formId": formID}, nil)
 }
 
 // AppConfigValues reads ExApp config values (the admin settings form stores
@@ -136,7 +136,7 @@ func (c *Client) AppConfigValues(ctx context.Context, keys ...string) (map[strin
 		Key   string          `json:"configkey"`
 		Value json.RawMessage `json:"configvalue"`
 	}
-	err := c.ocs(ctx, "POST", "/apps/app_api/api/v1/ex-app/config/get-values", nil, map[string]any{"configKeys": keys}, &rows)
+	err := c.ocs(ctx, "POST", NCPath("/apps/app_api/api/v1/ex-app/config/get-values"), nil, map[string]any{"configKeys": keys}, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("read app config: %w", err)
 	}
@@ -155,7 +155,7 @@ func (c *Client) AppConfigValues(ctx context.Context, keys ...string) (map[strin
 // errText, a failed init. Reaching 100 makes Nextcloud enable the ExApp inside
 // this very request, so it may take a minute: the caller's context decides.
 func (c *Client) SetInitProgress(ctx context.Context, progress int, errText string) error {
-	return c.ocs(ctx, "PUT", "/apps/app_api/ex-app/status", nil, map[string]any{"progress": progress, "error": errText}, nil)
+	return c.ocs(ctx, "PUT", NCPath("/apps/app_api/ex-app/status"), nil, map[string]any{"progress": progress, "error": errText}, nil)
 }
 
 // Notification is a Nextcloud notification sent to the user the client acts as.
@@ -176,7 +176,7 @@ func (c *Client) Notify(ctx context.Context, n Notification) error {
 			"link": n.Link,
 		},
 	}
-	if err := c.ocs(ctx, "POST", "/apps/app_api/api/v1/notification", nil, map[string]any{"params": params}, nil); err != nil {
+	if err := c.ocs(ctx, "POST", NCPath("/apps/app_api/api/v1/notification"), nil, map[string]any{"params": params}, nil); err != nil {
 		return fmt.Errorf("notify %s: %w", c.user, err)
 	}
 	return nil
@@ -193,7 +193,7 @@ const (
 
 // Log writes a line in Nextcloud's log, tagged with the ExApp's id.
 func (c *Client) Log(ctx context.Context, level int, message string) error {
-	return c.ocs(ctx, "POST", "/apps/app_api/api/v1/log", nil, map[string]any{"level": level, "message": message}, nil)
+	return c.ocs(ctx, "POST", NCPath("/apps/app_api/api/v1/log"), nil, map[string]any{"level": level, "message": message}, nil)
 }
 
 // Version returns Nextcloud's version string ("32.0.1"), which also
@@ -204,7 +204,7 @@ func (c *Client) Version(ctx context.Context) (string, error) {
 			String string `json:"string"`
 		} `json:"version"`
 	}
-	if err := c.ocs(ctx, "GET", "/cloud/capabilities", nil, nil, &data); err != nil {
+	if err := c.ocs(ctx, "GET", NCPath("/cloud/capabilities"), nil, nil, &data); err != nil {
 		return "", fmt.Errorf("read capabilities: %w", err)
 	}
 	return data.Version.String, nil
@@ -216,7 +216,7 @@ func (c *Client) AbsoluteURL(ctx context.Context, path string) (string, error) {
 	var data struct {
 		URL string `json:"absolute_url"`
 	}
-	if err := c.ocs(ctx, "GET", "/apps/app_api/api/v1/info/nextcloud_url/absolute", url.Values{"url": {path}}, nil, &data); err != nil {
+	if err := c.ocs(ctx, "GET", NCPath("/apps/app_api/api/v1/info/nextcloud_url/absolute"), url.Values{"url": {path}}, nil, &data); err != nil {
 		return "", fmt.Errorf("absolute url: %w", err)
 	}
 	return data.URL, nil

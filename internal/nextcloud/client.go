@@ -1,7 +1,8 @@
 // Package nextcloud is what AssoKit sends to Nextcloud: OCS calls (provisioning
 // and AppAPI's own endpoints) and WebDAV, CalDAV and CardDAV, every request
-// signed with the AppAPI headers as a given Nextcloud user. It imports no
-// feature package; go-webdav is used here and in the fake only.
+// signed with the AppAPI headers as a given Nextcloud user. Every URL is
+// built in one place (Client.url) from unescaped segments (Path). It
+// imports no feature package.
 package nextcloud
 
 import (
@@ -235,12 +236,68 @@ func redactURL(raw string) string {
 	return raw
 }
 
-// url builds an absolute URL for a path below Nextcloud's base.
-func (c *Client) url(path string, query url.Values) string {
-	u := *c.base
-	u.Path = strings.TrimSuffix(u.Path, "/") + path
-	if len(query) > 0 {
-		u.RawQuery = query.Encode()
+// Path is a path below Nextcloud's base URL kept as its unescaped
+// segments: a uid, a folder or a calendar name is one segment, whatever
+// characters it holds (spaces, apostrophes, "@", accents, "%"). Build one
+// with NCPath; Client.url is the only place that escapes it, exactly once.
+type Path []string
+
+// NCPath returns the path made of fixed (a constant route such as
+// "/ocs/v2.php/cloud/users", split on "/") followed by segments, each taken
+// as one path element. A last empty segment gives the URL a trailing "/"
+// (DAV collections).
+func NCPath(fixed string, segments ...string) Path {
+	var p Path
+	for _, s := range strings.Split(fixed, "/") {
+		if s != "" {
+			p = append(p, s)
+		}
 	}
+	return append(p, segments...)
+}
+
+// Join returns p followed by segments.
+func (p Path) Join(segments ...string) Path {
+	return append(append(Path(nil), p...), segments...)
+}
+
+// String is the unescaped path, segments joined by "/", starting with "/".
+func (p Path) String() string { return "/" + strings.Join(p, "/") }
+
+// url builds the absolute URL of p below Nextcloud's base: every segment is
+// escaped once (url.PathEscape), so that Nextcloud, which decodes a path
+// once, sees the segments as given. rawQuery is sent as is.
+func (c *Client) url(p Path, rawQuery string) string {
+	u := *c.base
+	base := strings.TrimSuffix(u.Path, "/")
+	escaped := make([]string, len(p))
+	for i, s := range p {
+		escaped[i] = url.PathEscape(s)
+	}
+	u.Path = base + p.String()
+	u.RawPath = strings.TrimSuffix(c.base.EscapedPath(), "/") + "/" + strings.Join(escaped, "/")
+	u.RawQuery = rawQuery
 	return u.String()
+}
+
+// hrefPath turns a DAV href (escaped, below the base URL, maybe absolute)
+// into its unescaped segments below the base, or false if it is not below
+// the base. Hrefs are compared decoded: Nextcloud escapes them in its own
+// way (lower-case hexadecimal, fewer characters than Go).
+func (c *Client) hrefPath(href string) (Path, bool) {
+	u, err := url.Parse(href)
+	if err != nil {
+		return nil, false
+	}
+	rest, ok := strings.CutPrefix(u.Path, strings.TrimSuffix(c.base.Path, "/")+"/")
+	if !ok {
+		return nil, false
+	}
+	var p Path
+	for _, s := range strings.Split(rest, "/") {
+		if s != "" {
+			p = append(p, s)
+		}
+	}
+	return p, true
 }

@@ -9,7 +9,6 @@ import (
 	"html"
 	"io"
 	"net/http"
-	"net/url"
 	"path"
 	"strings"
 )
@@ -30,73 +29,67 @@ var ErrExists = errors.New("nextcloud: already there")
 
 // Collection is a calendar or an address book in the acting user's home.
 type Collection struct {
-	Path        string // absolute path on the server, ending with "/"
-	URI         string // last segment of Path
+	URI         string // last segment of its path, unescaped
 	Name        string
 	Description string
-	Owner       string // uid of the owner: another user for a calendar shared with this one
+	Color       string // calendars: "#RRGGBB" (calendar-color), "" when unset
+	Owner       string // uid of the owner: another user for one shared with this one
 	Deleted     bool   // a calendar in its owner's trash bin
 	Sharees     []Sharee
 	Components  []string // VEVENT, VTODO… (calendars)
 }
 
-// Sharee is a user a calendar is shared with.
+// Sharee is a principal a calendar or an address book is shared with: a
+// user, a group or a team (fixtures 341, 345, 351: oc:invite).
 type Sharee struct {
-	UID       string
-	ReadWrite bool
+	Principal string `json:"principal"` // "principals/users/<uid>", "principals/groups/<gid>", "principals/circles/<id>"
+	Name      string `json:"name"`      // oc:common-name: display name, group id, team name
+	ReadWrite bool   `json:"readWrite"`
+}
+
+// Kind returns "user", "group", "team" or "" for another kind of principal.
+func (s Sharee) Kind() string {
+	switch {
+	case strings.HasPrefix(s.Principal, "principals/users/"):
+		return "user"
+	case strings.HasPrefix(s.Principal, "principals/groups/"):
+		return "group"
+	case strings.HasPrefix(s.Principal, "principals/circles/"):
+		return "team"
+	}
+	return ""
+}
+
+// ID is the uid, group id or team id the principal names.
+func (s Sharee) ID() string { return path.Base(s.Principal) }
+
+// UserSharee is the sharee for the user uid.
+func UserSharee(uid string, readWrite bool) Sharee {
+	return Sharee{Principal: "principals/users/" + uid, Name: uid, ReadWrite: readWrite}
 }
 
 // Object is a calendar object or a vCard, byte for byte as stored.
 type Object struct {
-	Name string // last segment of its path
+	Name string // last segment of its path, unescaped
 	ETag string // without quotes
 	Data []byte
 }
 
-func (c *Client) home(kind string) string {
+// home is the path of the acting user's calendars or address books.
+func (c *Client) home(kind string) Path {
 	if kind == AddressBooks {
-		return c.base.Path + "/remote.php/dav/addressbooks/users/" + url.PathEscape(c.user) + "/"
+		return NCPath("/remote.php/dav/addressbooks/users", c.user)
 	}
-	return c.base.Path + "/remote.php/dav/calendars/" + url.PathEscape(c.user) + "/"
+	return NCPath("/remote.php/dav/calendars", c.user)
 }
 
-// davRequest sends a DAV request to a server path and returns the body of a
-// 2xx answer; other answers become an *Error.
-func (c *Client) davRequest(ctx context.Context, method, p string, h http.Header, body []byte, limit int64) ([]byte, int, error) {
-	if err := c.requireUser(); err != nil {
-		return nil, 0, err
+// collPath is the path of the collection uri of the acting user, or of the
+// object name in it.
+func (c *Client) collPath(kind, uri string, name ...string) Path {
+	if len(name) == 0 {
+		return c.home(kind).Join(uri, "")
 	}
-	u := *c.base
-	u.Path, u.RawPath, u.RawQuery = "", "", ""
-	rawURL := u.String() + p
-	resp, err := c.send(ctx, method, rawURL, h, body)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer resp.Body.Close()
-	raw, err := readAtMost(resp.Body, limit)
-	if err != nil {
-		return nil, resp.StatusCode, fmt.Errorf("nextcloud: %s %s: read: %w", method, redactURL(p), err)
-	}
-	if resp.StatusCode >= 300 {
-		e := &Error{Method: method, Path: redactURL(p), StatusCode: resp.StatusCode, Message: sabreMessage(raw)}
-		switch {
-		case resp.StatusCode == http.StatusBadRequest && strings.Contains(e.Message, "uid already exists"):
-			return raw, resp.StatusCode, fmt.Errorf("%w: %w", ErrSameUID, e)
-		case resp.StatusCode == http.StatusPreconditionFailed:
-			return raw, resp.StatusCode, fmt.Errorf("%w: %w", ErrExists, e)
-		}
-		return raw, resp.StatusCode, e
-	}
-	return raw, resp.StatusCode, nil
-}
-
-// sabreMessage returns the <s:message> of a Sabre error body, or its start.
-func sabreMessage(raw []byte) string {
-	if m := xmlTextOf(raw, "message"); m != "" {
-		return m
-	}
-	return snippet(raw)
+	return c.home(kind).Join(uri).Join(name...)
 }
 
 func xmlTextOf(raw []byte, local string) string {
@@ -172,15 +165,16 @@ func parseMultistatus(raw []byte) ([]davProps, error) {
 	return out, nil
 }
 
-const collectionPropfind = `<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav" xmlns:card="urn:ietf:params:xml:ns:carddav" xmlns:oc="http://owncloud.org/ns" xmlns:nc="http://nextcloud.com/ns"><d:prop><d:displayname/><d:resourcetype/><oc:owner-principal/><oc:invite/><nc:deleted-at/><c:calendar-description/><card:addressbook-description/><c:supported-calendar-component-set/></d:prop></d:propfind>`
+const collectionPropfind = `<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav" xmlns:card="urn:ietf:params:xml:ns:carddav" xmlns:oc="http://owncloud.org/ns" xmlns:nc="http://nextcloud.com/ns" xmlns:a="http://apple.com/ns/ical/"><d:prop><d:displayname/><d:resourcetype/><oc:owner-principal/><oc:invite/><nc:deleted-at/><c:calendar-description/><card:addressbook-description/><c:supported-calendar-component-set/><a:calendar-color/></d:prop></d:propfind>`
 
 // Collections lists the acting user's calendars (kind Calendars) or address
 // books (AddressBooks): its own, deleted calendars still in the trash bin,
-// and calendars others share with it (Owner tells them apart). The inbox,
-// outbox, trash bin and subscriptions are left out.
+// and those others share with it (Owner tells them apart; fixtures 346,
+// 352). The inbox, outbox, trash bin and subscriptions are left out. Hrefs
+// are compared decoded.
 func (c *Client) Collections(ctx context.Context, kind string) ([]Collection, error) {
 	home := c.home(kind)
-	raw, _, err := c.davRequest(ctx, "PROPFIND", home, http.Header{"Depth": {"1"}, "Content-Type": {"application/xml; charset=utf-8"}}, []byte(collectionPropfind), 16<<20)
+	raw, _, err := c.davRequest(ctx, "PROPFIND", home.Join(""), "", http.Header{"Depth": {"1"}, "Content-Type": {"application/xml; charset=utf-8"}}, []byte(collectionPropfind), 16<<20)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", kind, err)
 	}
@@ -188,27 +182,29 @@ func (c *Client) Collections(ctx context.Context, kind string) ([]Collection, er
 	if err != nil {
 		return nil, err
 	}
-	return collectionsOf(kind, c.user, resps), nil
+	return c.collectionsOf(kind, resps), nil
 }
 
 // collectionsOf picks the calendars (kind Calendars) or address books of
-// user among the responses of a PROPFIND of its home (fixtures
-// nextcloud-32 40, 50; nextcloud-32-transfer 208, 209).
-func collectionsOf(kind, user string, resps []davProps) []Collection {
+// the acting user among the responses of a PROPFIND of its home (fixtures
+// nextcloud-32 40, 50; nextcloud-32-transfer 208, 209; nextcloud-32-more
+// 346, 352).
+func (c *Client) collectionsOf(kind string, resps []davProps) []Collection {
+	home := c.home(kind)
 	var out []Collection
 	for _, r := range resps {
 		rt := string(r.Props["resourcetype"])
 		deleted := strings.Contains(rt, "deleted-calendar")
 		isColl := (kind == Calendars && (strings.Contains(rt, "calendar") && !strings.Contains(rt, "schedule-"))) ||
 			(kind == AddressBooks && strings.Contains(rt, "addressbook"))
-		if !isColl || strings.Contains(rt, "trash-bin") {
+		p, ok := c.hrefPath(r.Href)
+		if !isColl || strings.Contains(rt, "trash-bin") || !ok || len(p) != len(home)+1 {
 			continue
 		}
-		p, _ := url.PathUnescape(r.Href)
-		col := Collection{Path: r.Href, URI: path.Base(p), Name: r.text("displayname"), Deleted: deleted,
-			Owner: path.Base(r.text("owner-principal"))}
+		col := Collection{URI: p[len(p)-1], Name: r.text("displayname"), Deleted: deleted,
+			Owner: path.Base(r.text("owner-principal")), Color: r.text("calendar-color")}
 		if col.Owner == "." || col.Owner == "" || col.Owner == "/" {
-			col.Owner = user
+			col.Owner = c.user
 		}
 		col.Description = r.text("calendar-description")
 		if kind == AddressBooks {
@@ -244,12 +240,14 @@ func parseComponents(inner []byte) []string {
 	}
 }
 
-// parseInvite reads the sharees of an oc:invite property.
+// parseInvite reads the sharees of an oc:invite property: users, groups
+// and teams alike (fixture 345).
 func parseInvite(inner []byte) []Sharee {
 	var inv struct {
 		Users []struct {
-			Href   string `xml:"href"`
-			Access struct {
+			Href       string `xml:"href"`
+			CommonName string `xml:"common-name"`
+			Access     struct {
 				ReadWrite *struct{} `xml:"read-write"`
 			} `xml:"access"`
 		} `xml:"user"`
@@ -259,22 +257,24 @@ func parseInvite(inner []byte) []Sharee {
 	}
 	var out []Sharee
 	for _, u := range inv.Users {
-		uid, ok := strings.CutPrefix(u.Href, "principal:principals/users/")
-		if !ok || uid == "" {
-			continue // groups and circles are not re-created
+		principal, ok := strings.CutPrefix(u.Href, "principal:")
+		if !ok || path.Base(principal) == "." || strings.HasSuffix(principal, "/") {
+			continue // an e-mail invitation, or a principal without an id
 		}
-		out = append(out, Sharee{UID: uid, ReadWrite: u.Access.ReadWrite != nil})
+		out = append(out, Sharee{Principal: principal, Name: u.CommonName, ReadWrite: u.Access.ReadWrite != nil})
 	}
 	return out
 }
 
-// ObjectETags lists the objects of a collection (server path) with their
-// ETags, which for Nextcloud are the MD5 of the stored bytes.
-func (c *Client) ObjectETags(ctx context.Context, coll string) (map[string]string, error) {
+// ObjectETags lists the objects of the acting user's collection uri with
+// their ETags, which for Nextcloud are the MD5 of the stored bytes. Names
+// are unescaped.
+func (c *Client) ObjectETags(ctx context.Context, kind, uri string) (map[string]string, error) {
 	body := `<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:resourcetype/></d:prop></d:propfind>`
-	raw, _, err := c.davRequest(ctx, "PROPFIND", coll, http.Header{"Depth": {"1"}, "Content-Type": {"application/xml; charset=utf-8"}}, []byte(body), 64<<20)
+	coll := c.collPath(kind, uri)
+	raw, _, err := c.davRequest(ctx, "PROPFIND", coll, "", http.Header{"Depth": {"1"}, "Content-Type": {"application/xml; charset=utf-8"}}, []byte(body), 64<<20)
 	if err != nil {
-		return nil, fmt.Errorf("list objects of %s: %w", coll, err)
+		return nil, fmt.Errorf("list objects of %s: %w", uri, err)
 	}
 	resps, err := parseMultistatus(raw)
 	if err != nil {
@@ -282,22 +282,34 @@ func (c *Client) ObjectETags(ctx context.Context, coll string) (map[string]strin
 	}
 	out := map[string]string{}
 	for _, r := range resps {
-		if strings.HasSuffix(r.Href, "/") {
-			continue // the collection itself
+		if name, ok := c.objectName(r.Href, coll); ok {
+			out[name] = strings.Trim(r.text("getetag"), `"`)
 		}
-		name, _ := url.PathUnescape(path.Base(r.Href))
-		out[name] = strings.Trim(r.text("getetag"), `"`)
 	}
 	return out, nil
 }
 
-// CalendarObjects returns every object of a calendar as stored, in one
-// calendar-query REPORT.
-func (c *Client) CalendarObjects(ctx context.Context, coll string) ([]Object, error) {
+// objectName returns the unescaped name of an object whose href lies
+// directly in the collection coll (a path ending with "").
+func (c *Client) objectName(href string, coll Path) (string, bool) {
+	p, ok := c.hrefPath(href)
+	if !ok || strings.HasSuffix(href, "/") || len(p) != len(coll) {
+		return "", false
+	}
+	if p[:len(p)-1].String() != coll[:len(coll)-1].String() {
+		return "", false
+	}
+	return p[len(p)-1], true
+}
+
+// CalendarObjects returns every object of the acting user's calendar uri as
+// stored, in one calendar-query REPORT.
+func (c *Client) CalendarObjects(ctx context.Context, uri string) ([]Object, error) {
 	body := `<?xml version="1.0"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><c:calendar-data/></d:prop><c:filter><c:comp-filter name="VCALENDAR"/></c:filter></c:calendar-query>`
-	raw, _, err := c.davRequest(ctx, "REPORT", coll, http.Header{"Depth": {"1"}, "Content-Type": {"application/xml; charset=utf-8"}}, []byte(body), 1<<30)
+	coll := c.collPath(Calendars, uri)
+	raw, _, err := c.davRequest(ctx, "REPORT", coll, "", http.Header{"Depth": {"1"}, "Content-Type": {"application/xml; charset=utf-8"}}, []byte(body), 1<<30)
 	if err != nil {
-		return nil, fmt.Errorf("read calendar %s: %w", coll, err)
+		return nil, fmt.Errorf("read calendar %s: %w", uri, err)
 	}
 	resps, err := parseMultistatus(raw)
 	if err != nil {
@@ -305,10 +317,10 @@ func (c *Client) CalendarObjects(ctx context.Context, coll string) ([]Object, er
 	}
 	out := make([]Object, 0, len(resps))
 	for _, r := range resps {
-		if strings.HasSuffix(r.Href, "/") {
+		name, ok := c.objectName(r.Href, coll)
+		if !ok {
 			continue
 		}
-		name, _ := url.PathUnescape(path.Base(r.Href))
 		// The raw inner XML keeps the CRLF line ends an XML decoder would
 		// fold; callers check the bytes against the ETag.
 		data := html.UnescapeString(string(r.Props["calendar-data"]))
@@ -317,32 +329,43 @@ func (c *Client) CalendarObjects(ctx context.Context, coll string) ([]Object, er
 	return out, nil
 }
 
-// ExportAddressBook returns every card of an address book as stored, mixed
-// vCard versions included (?export). A plain GET of a card would convert
-// vCard 4.0 to 3.0 with losses.
-func (c *Client) ExportAddressBook(ctx context.Context, coll string) ([]byte, error) {
-	raw, _, err := c.davRequest(ctx, "GET", coll+"?export", nil, nil, 1<<30)
+// ExportAddressBook returns every card of the acting user's address book
+// uri as stored, mixed vCard versions included (?export). A plain GET of a
+// card would convert vCard 4.0 to 3.0 with losses.
+func (c *Client) ExportAddressBook(ctx context.Context, uri string) ([]byte, error) {
+	raw, _, err := c.davRequest(ctx, "GET", c.collPath(AddressBooks, uri), "export", nil, nil, 1<<30)
 	if err != nil {
-		return nil, fmt.Errorf("export %s: %w", coll, err)
+		return nil, fmt.Errorf("export %s: %w", uri, err)
 	}
 	return raw, nil
 }
 
+// NewCollection describes a calendar or an address book to create.
+type NewCollection struct {
+	URI         string
+	Name        string
+	Description string
+	Color       string   // calendars: kept as sent (fixture 355)
+	Components  []string // calendars: VEVENT, VTODO…
+}
+
 // MakeCollection creates a calendar (MKCALENDAR) or an address book
-// (extended MKCOL) named uri in the acting user's home and returns its
-// path. One that exists already is ErrConflict.
-func (c *Client) MakeCollection(ctx context.Context, kind, uri, name, description string, components []string) (string, error) {
-	p := c.home(kind) + url.PathEscape(uri) + "/"
+// (extended MKCOL) in the acting user's home. One that exists already is
+// ErrConflict.
+func (c *Client) MakeCollection(ctx context.Context, kind string, nc NewCollection) error {
 	esc := html.EscapeString
 	var body string
 	method := "MKCALENDAR"
 	if kind == Calendars {
 		var comps strings.Builder
-		for _, comp := range components {
+		for _, comp := range nc.Components {
 			comps.WriteString(`<c:comp name="` + esc(comp) + `"/>`)
 		}
-		body = `<?xml version="1.0"?><c:mkcalendar xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:set><d:prop><d:displayname>` + esc(name) +
-			`</d:displayname><c:calendar-description>` + esc(description) + `</c:calendar-description>`
+		body = `<?xml version="1.0"?><c:mkcalendar xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav" xmlns:a="http://apple.com/ns/ical/"><d:set><d:prop><d:displayname>` + esc(nc.Name) +
+			`</d:displayname><c:calendar-description>` + esc(nc.Description) + `</c:calendar-description>`
+		if nc.Color != "" {
+			body += `<a:calendar-color>` + esc(nc.Color) + `</a:calendar-color>`
+		}
 		if comps.Len() > 0 {
 			body += `<c:supported-calendar-component-set>` + comps.String() + `</c:supported-calendar-component-set>`
 		}
@@ -350,65 +373,75 @@ func (c *Client) MakeCollection(ctx context.Context, kind, uri, name, descriptio
 	} else {
 		method = "MKCOL"
 		body = `<?xml version="1.0"?><d:mkcol xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav"><d:set><d:prop><d:resourcetype><d:collection/><card:addressbook/></d:resourcetype><d:displayname>` +
-			esc(name) + `</d:displayname><card:addressbook-description>` + esc(description) + `</card:addressbook-description></d:prop></d:set></d:mkcol>`
+			esc(nc.Name) + `</d:displayname><card:addressbook-description>` + esc(nc.Description) + `</card:addressbook-description></d:prop></d:set></d:mkcol>`
 	}
-	if _, _, err := c.davRequest(ctx, method, p, http.Header{"Content-Type": {"application/xml; charset=utf-8"}}, []byte(body), 1<<20); err != nil {
-		return p, fmt.Errorf("create %s %s: %w", kind, uri, err)
+	if _, _, err := c.davRequest(ctx, method, c.collPath(kind, nc.URI), "", http.Header{"Content-Type": {"application/xml; charset=utf-8"}}, []byte(body), 1<<20); err != nil {
+		return fmt.Errorf("create %s %s: %w", kind, nc.URI, err)
 	}
-	return p, nil
+	return nil
 }
 
-// PutObject stores data as the object name of a collection, only if no
-// object has that name yet (ErrExists otherwise); ErrSameUID when another
-// object of the collection has the same UID.
-func (c *Client) PutObject(ctx context.Context, coll, name, contentType string, data []byte) error {
-	h := http.Header{"Content-Type": {contentType}, "If-None-Match": {"*"}}
-	if _, _, err := c.davRequest(ctx, "PUT", coll+url.PathEscape(name), h, data, 1<<20); err != nil {
+// PutObject stores data as the object name of the acting user's collection
+// uri, only if no object has that name yet (ErrExists otherwise); ErrSameUID
+// when another object of the collection has the same UID. A calendar object
+// is sent with "Schedule-Reply: F": Nextcloud then stores it byte for byte
+// and schedules nothing — no invitation, update or cancellation is mailed,
+// whoever organizes the event (fixtures 361–364).
+func (c *Client) PutObject(ctx context.Context, kind, uri, name string, data []byte) error {
+	h := http.Header{"Content-Type": {"text/calendar; charset=utf-8"}, "If-None-Match": {"*"}, "Schedule-Reply": {"F"}}
+	if kind == AddressBooks {
+		h = http.Header{"Content-Type": {"text/vcard; charset=utf-8"}, "If-None-Match": {"*"}}
+	}
+	if _, _, err := c.davRequest(ctx, "PUT", c.collPath(kind, uri, name), "", h, data, 1<<20); err != nil {
 		return fmt.Errorf("store %s: %w", name, err)
 	}
 	return nil
 }
 
-// GetObject reads one object. For vCards, accept chooses the version
-// ("text/vcard; version=4.0"); "" lets Nextcloud answer in vCard 3.0.
-func (c *Client) GetObject(ctx context.Context, coll, name, accept string) ([]byte, error) {
+// GetObject reads one object of the acting user's collection uri. For
+// vCards, accept chooses the version ("text/vcard; version=4.0"); "" lets
+// Nextcloud answer in vCard 3.0.
+func (c *Client) GetObject(ctx context.Context, kind, uri, name, accept string) ([]byte, error) {
 	var h http.Header
 	if accept != "" {
 		h = http.Header{"Accept": {accept}}
 	}
-	raw, _, err := c.davRequest(ctx, "GET", coll+url.PathEscape(name), h, nil, 64<<20)
+	raw, _, err := c.davRequest(ctx, "GET", c.collPath(kind, uri, name), "", h, nil, 64<<20)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	return raw, nil
 }
 
-// ShareCalendar shares a calendar of the acting user with each sharee.
-func (c *Client) ShareCalendar(ctx context.Context, coll string, sharees []Sharee) error {
+// Share shares the acting user's calendar or address book uri with each
+// sharee (users, groups, teams), read-only unless ReadWrite. Nextcloud
+// answers 200 with an empty body (fixtures 340, 344, 350).
+func (c *Client) Share(ctx context.Context, kind, uri string, sharees []Sharee) error {
 	if len(sharees) == 0 {
 		return nil
 	}
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><o:share xmlns:d="DAV:" xmlns:o="http://owncloud.org/ns">`)
 	for _, s := range sharees {
-		b.WriteString(`<o:set><d:href>principal:principals/users/` + html.EscapeString(s.UID) + `</d:href>`)
+		b.WriteString(`<o:set><d:href>principal:` + html.EscapeString(s.Principal) + `</d:href>`)
 		if s.ReadWrite {
 			b.WriteString(`<o:read-write/>`)
 		}
 		b.WriteString(`</o:set>`)
 	}
 	b.WriteString(`</o:share>`)
-	if _, _, err := c.davRequest(ctx, "POST", coll, http.Header{"Content-Type": {"application/xml; charset=utf-8"}}, []byte(b.String()), 1<<20); err != nil {
-		return fmt.Errorf("share %s: %w", coll, err)
+	if _, _, err := c.davRequest(ctx, "POST", c.collPath(kind, uri), "", http.Header{"Content-Type": {"application/xml; charset=utf-8"}}, []byte(b.String()), 1<<20); err != nil {
+		return fmt.Errorf("share %s: %w", uri, err)
 	}
 	return nil
 }
 
-// DeleteCollection deletes a calendar (to its owner's trash bin, 30 days by
-// default) or an address book (for good: address books have no trash bin).
-func (c *Client) DeleteCollection(ctx context.Context, coll string) error {
-	if _, _, err := c.davRequest(ctx, "DELETE", coll, nil, nil, 1<<20); err != nil {
-		return fmt.Errorf("delete %s: %w", coll, err)
+// DeleteCollection deletes the acting user's calendar uri (to its trash
+// bin, 30 days by default) or address book uri (for good: address books
+// have no trash bin).
+func (c *Client) DeleteCollection(ctx context.Context, kind, uri string) error {
+	if _, _, err := c.davRequest(ctx, "DELETE", c.collPath(kind, uri), "", nil, nil, 1<<20); err != nil {
+		return fmt.Errorf("delete %s: %w", uri, err)
 	}
 	return nil
 }

@@ -1,51 +1,17 @@
 package nextcloud
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"path"
-	"reflect"
+	"strconv"
 	"strings"
 	"time"
-
-	"github.com/emersion/go-webdav"
 )
-
-// davDoer lets go-webdav send its requests through Client.do, so that they
-// are signed as the client's user and retried like every other call.
-type davDoer struct{ c *Client }
-
-func (d davDoer) Do(req *http.Request) (*http.Response, error) { return d.c.do(req) }
-
-// davError turns go-webdav's errors into ours where it can.
-func davError(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if code := davStatus(err); code != 0 {
-		return fmt.Errorf("%s: %w", op, &Error{Method: "DAV", Path: op, StatusCode: code, Message: snippet([]byte(err.Error()))})
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}
-
-// davStatus digs the HTTP status out of go-webdav's error, whose type is
-// internal to that module: a pointer to a struct with an int field Code.
-func davStatus(err error) int {
-	for e := err; e != nil; e = errors.Unwrap(e) {
-		v := reflect.ValueOf(e)
-		if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
-			continue
-		}
-		if f := v.Elem().FieldByName("Code"); f.IsValid() && f.Kind() == reflect.Int {
-			return int(f.Int())
-		}
-	}
-	return 0
-}
 
 func (c *Client) requireUser() error {
 	if c.user == "" {
@@ -56,91 +22,146 @@ func (c *Client) requireUser() error {
 
 // FileInfo describes a file or folder in a user's files.
 type FileInfo struct {
-	Path    string // relative to the user's root, starting with "/"
-	Size    int64
+	Path    string // unescaped, relative to the user's root, starting with "/"
+	Size    int64  // a folder's is the size of everything in it (oc:size); -1 when unknown (external storage)
 	ModTime time.Time
 	IsDir   bool
 	ETag    string
+	Owner   string // oc:owner-id
+	// MountType is Nextcloud's nc:mount-type: "" for the user's own
+	// storage, "shared" for a share received, "external" for external
+	// storage, "group" for a group folder (fixture 405; group folders
+	// assumed from apps/groupfolders' MountProvider, no capture).
+	// MountRoot (nc:is-mount-root) is true on the folder where it is mounted.
+	MountType string
+	MountRoot bool
 }
 
-func (c *Client) filesRoot() string {
-	return "/remote.php/dav/files/" + url.PathEscape(c.user)
-}
+// Own reports whether f lives in its user's own storage, which is what
+// Nextcloud's ownership transfer moves; mounts stay in place (fixture 410).
+func (f FileInfo) Own() bool { return f.MountType == "" }
 
-func (c *Client) files() (*webdav.Client, error) {
-	if err := c.requireUser(); err != nil {
-		return nil, err
-	}
-	return webdav.NewClient(davDoer{c}, c.url(c.filesRoot()+"/", nil))
-}
-
-// ListFiles lists the folder dir of the acting user's files (recursively when
-// asked). Paths in the answer are relative to the user's root.
-func (c *Client) ListFiles(ctx context.Context, dir string, recursive bool) ([]FileInfo, error) {
-	wc, err := c.files()
-	if err != nil {
-		return nil, err
-	}
-	infos, err := wc.ReadDir(ctx, davRel(dir), recursive)
-	if err != nil {
-		return nil, davError("list "+dir, err)
-	}
-	root := c.base.Path + c.filesRoot()
-	out := make([]FileInfo, 0, len(infos))
-	for _, fi := range infos {
-		p := strings.TrimPrefix(fi.Path, root)
-		if p == "" {
-			p = "/"
+// filesPath is the path of p (unescaped, "/" separated) in the acting
+// user's files; a folder ends with "/".
+func (c *Client) filesPath(p string, folder bool) Path {
+	out := NCPath("/remote.php/dav/files", c.user)
+	for _, s := range strings.Split(cleanPath(p), "/") {
+		if s != "" {
+			out = append(out, s)
 		}
-		out = append(out, FileInfo{Path: p, Size: fi.Size, ModTime: fi.ModTime, IsDir: fi.IsDir, ETag: fi.ETag})
+	}
+	if folder {
+		out = append(out, "")
+	}
+	return out
+}
+
+const filesPropfind = `<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns" xmlns:nc="http://nextcloud.org/ns"><d:prop><d:resourcetype/><d:getcontentlength/><d:getlastmodified/><d:getetag/><oc:size/><oc:owner-id/><nc:mount-type/><nc:is-mount-root/></d:prop></d:propfind>`
+
+// ListFiles lists the folder dir of the acting user's files, the folder
+// itself first (recursively when asked: Depth infinity, which Nextcloud
+// serves, fixture 392). Paths in the answer are unescaped, relative to the
+// user's root; hrefs are compared decoded.
+func (c *Client) ListFiles(ctx context.Context, dir string, recursive bool) ([]FileInfo, error) {
+	depth := "1"
+	if recursive {
+		depth = "infinity"
+	}
+	raw, _, err := c.davRequest(ctx, "PROPFIND", c.filesPath(dir, true), "",
+		http.Header{"Depth": {depth}, "Content-Type": {"application/xml; charset=utf-8"}}, []byte(filesPropfind), 256<<20)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", dir, err)
+	}
+	resps, err := parseMultistatus(raw)
+	if err != nil {
+		return nil, err
+	}
+	root := c.filesPath("/", false)
+	out := make([]FileInfo, 0, len(resps))
+	for _, r := range resps {
+		p, ok := c.hrefPath(r.Href)
+		if !ok || len(p) < len(root) || p[:len(root)].String() != root.String() {
+			continue
+		}
+		fi := FileInfo{Path: "/" + strings.Join(p[len(root):], "/"), IsDir: strings.Contains(string(r.Props["resourcetype"]), "collection"),
+			ETag: strings.Trim(r.text("getetag"), `"`), Owner: r.text("owner-id"), MountType: r.text("mount-type"),
+			MountRoot: r.text("is-mount-root") == "true"}
+		fi.Size, _ = strconv.ParseInt(r.text("getcontentlength"), 10, 64)
+		if s := r.text("size"); s != "" {
+			fi.Size, _ = strconv.ParseInt(s, 10, 64)
+		}
+		fi.ModTime, _ = http.ParseTime(r.text("getlastmodified"))
+		out = append(out, fi)
 	}
 	return out, nil
 }
 
-// Upload writes r to the file at p in the acting user's files.
+// Upload writes r (at most 1 GiB) to the file at p in the acting user's files.
 func (c *Client) Upload(ctx context.Context, p string, r io.Reader) error {
-	wc, err := c.files()
+	body, err := io.ReadAll(io.LimitReader(r, 1<<30))
 	if err != nil {
-		return err
+		return fmt.Errorf("upload %s: %w", p, err)
 	}
-	w, err := wc.Create(ctx, davRel(p))
-	if err != nil {
-		return davError("upload "+p, err)
+	if _, _, err := c.davRequest(ctx, "PUT", c.filesPath(p, false), "", http.Header{"Content-Type": {"application/octet-stream"}}, body, 1<<20); err != nil {
+		return fmt.Errorf("upload %s: %w", p, err)
 	}
-	if _, err := io.Copy(w, r); err != nil {
-		w.Close()
-		return davError("upload "+p, err)
-	}
-	return davError("upload "+p, w.Close())
+	return nil
 }
 
-// Download opens the file at p in the acting user's files. The caller closes it.
-func (c *Client) Download(ctx context.Context, p string) (io.ReadCloser, error) {
-	wc, err := c.files()
+// Download reads the file at p in the acting user's files, at most limit bytes.
+func (c *Client) Download(ctx context.Context, p string, limit int64) ([]byte, error) {
+	raw, _, err := c.davRequest(ctx, "GET", c.filesPath(p, false), "", nil, nil, limit)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("download %s: %w", p, err)
 	}
-	rc, err := wc.Open(ctx, davRel(p))
-	return rc, davError("download "+p, err)
+	return raw, nil
 }
 
 // Mkdir creates the folder p in the acting user's files. A folder that exists
 // already is not an error.
 func (c *Client) Mkdir(ctx context.Context, p string) error {
-	wc, err := c.files()
-	if err != nil {
-		return err
+	_, _, err := c.davRequest(ctx, "MKCOL", c.filesPath(p, true), "", nil, nil, 1<<20)
+	if err != nil && !errors.Is(err, ErrConflict) {
+		return fmt.Errorf("create folder %s: %w", p, err)
 	}
-	err = davError("create folder "+p, wc.Mkdir(ctx, davRel(p)))
-	if errors.Is(err, ErrConflict) {
-		return nil
-	}
-	return err
+	return nil
 }
 
 // cleanPath makes p absolute and free of "..".
 func cleanPath(p string) string { return path.Clean("/" + p) }
 
-// davRel is p relative to the files root: go-webdav resolves a path that
-// starts with "/" from the server's root, not from the client's endpoint.
-func davRel(p string) string { return strings.TrimPrefix(cleanPath(p), "/") }
+// davRequest sends a DAV request to p and returns the body of a 2xx answer
+// (at most limit bytes); other answers become an *Error.
+func (c *Client) davRequest(ctx context.Context, method string, p Path, rawQuery string, h http.Header, body []byte, limit int64) ([]byte, int, error) {
+	if err := c.requireUser(); err != nil {
+		return nil, 0, err
+	}
+	resp, err := c.send(ctx, method, c.url(p, rawQuery), h, body)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	raw, err := readAtMost(resp.Body, limit)
+	if err != nil {
+		return nil, resp.StatusCode, fmt.Errorf("nextcloud: %s %s: read: %w", method, p, err)
+	}
+	if resp.StatusCode >= 300 {
+		e := &Error{Method: method, Path: p.String(), StatusCode: resp.StatusCode, Message: sabreMessage(raw)}
+		switch {
+		case resp.StatusCode == http.StatusBadRequest && strings.Contains(e.Message, "uid already exists"):
+			return raw, resp.StatusCode, fmt.Errorf("%w: %w", ErrSameUID, e)
+		case resp.StatusCode == http.StatusPreconditionFailed:
+			return raw, resp.StatusCode, fmt.Errorf("%w: %w", ErrExists, e)
+		}
+		return raw, resp.StatusCode, e
+	}
+	return raw, resp.StatusCode, nil
+}
+
+// sabreMessage returns the <s:message> of a Sabre error body, or its start.
+func sabreMessage(raw []byte) string {
+	if m := xmlTextOf(raw, "message"); m != "" {
+		return m
+	}
+	return snippet(bytes.TrimSpace(raw))
+}

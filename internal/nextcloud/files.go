@@ -18,7 +18,7 @@ func (c *Client) RequestTransfer(ctx context.Context, p, recipient string) error
 		return err
 	}
 	body := map[string]string{"path": cleanPath(p), "recipient": recipient}
-	if err := c.ocs(ctx, "POST", "/apps/files/api/v1/transferownership", nil, body, nil); err != nil {
+	if err := c.ocs(ctx, "POST", NCPath("/apps/files/api/v1/transferownership"), nil, body, nil); err != nil {
 		return fmt.Errorf("request transfer of %s to %s: %w", p, recipient, err)
 	}
 	return nil
@@ -27,7 +27,7 @@ func (c *Client) RequestTransfer(ctx context.Context, p, recipient string) error
 // AcceptTransfer accepts, as its recipient, the ownership transfer id; the
 // files move when Nextcloud's background jobs next run.
 func (c *Client) AcceptTransfer(ctx context.Context, id string) error {
-	if err := c.ocs(ctx, "POST", "/apps/files/api/v1/transferownership/"+url.PathEscape(id), nil, nil, nil); err != nil {
+	if err := c.ocs(ctx, "POST", NCPath("/apps/files/api/v1/transferownership", id), nil, nil, nil); err != nil {
 		return fmt.Errorf("accept transfer %s: %w", id, err)
 	}
 	return nil
@@ -35,7 +35,7 @@ func (c *Client) AcceptTransfer(ctx context.Context, id string) error {
 
 // RejectTransfer rejects, as its recipient, the ownership transfer id.
 func (c *Client) RejectTransfer(ctx context.Context, id string) error {
-	if err := c.ocs(ctx, "DELETE", "/apps/files/api/v1/transferownership/"+url.PathEscape(id), nil, nil, nil); err != nil {
+	if err := c.ocs(ctx, "DELETE", NCPath("/apps/files/api/v1/transferownership", id), nil, nil, nil); err != nil {
 		return fmt.Errorf("reject transfer %s: %w", id, err)
 	}
 	return nil
@@ -95,7 +95,7 @@ func (n *UserNotification) UnmarshalJSON(b []byte) error {
 // Notifications lists the acting user's notifications, newest first.
 func (c *Client) Notifications(ctx context.Context) ([]UserNotification, error) {
 	var out []UserNotification
-	if err := c.ocs(ctx, "GET", "/apps/notifications/api/v2/notifications", nil, nil, &out); err != nil {
+	if err := c.ocs(ctx, "GET", NCPath("/apps/notifications/api/v2/notifications"), nil, nil, &out); err != nil {
 		return nil, fmt.Errorf("list notifications: %w", err)
 	}
 	return out, nil
@@ -156,7 +156,7 @@ func (c *Client) Shares(ctx context.Context, withMe bool) ([]Share, error) {
 		q.Set("shared_with_me", "true")
 	}
 	var out []Share
-	if err := c.ocs(ctx, "GET", "/apps/files_sharing/api/v1/shares", q, nil, &out); err != nil {
+	if err := c.ocs(ctx, "GET", NCPath("/apps/files_sharing/api/v1/shares"), q, nil, &out); err != nil {
 		return nil, fmt.Errorf("list shares: %w", err)
 	}
 	return out, nil

@@ -17,26 +17,30 @@ func FuzzMultistatus(f *testing.F) {
 	f.Add([]byte(`<d:multistatus xmlns:d="DAV:" xmlns:cal="urn:ietf:params:xml:ns:caldav"><d:response><d:href>/remote.php/dav/calendars/alice/x/</d:href>` +
 		`<d:propstat><d:prop><d:resourcetype><d:collection/><cal:calendar/></d:resourcetype><cal:supported-calendar-component-set>name="VEVENT</cal:supported-calendar-component-set></d:prop>` +
 		`<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>`))
+	client, _ := New(Config{BaseURL: "http://127.0.0.1:8080"})
+	alice := client.As("alice")
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		resps, err := parseMultistatus(raw)
 		if err != nil {
 			return
 		}
 		for _, kind := range []string{Calendars, AddressBooks} {
-			for _, c := range collectionsOf(kind, "alice", resps) {
-				if c.Owner == "" {
-					t.Errorf("collection %q without an owner", c.Path)
+			for _, c := range alice.collectionsOf(kind, resps) {
+				if c.Owner == "" || c.URI == "" {
+					t.Errorf("collection %q without an owner or a name", c.URI)
 				}
 				for _, comp := range c.Components {
 					if comp == "" {
-						t.Errorf("empty component name in %q", c.Path)
+						t.Errorf("empty component name in %q", c.URI)
 					}
 				}
 			}
 		}
 		for _, r := range resps {
+			alice.hrefPath(r.Href)
 			r.text("getetag")
 			r.text("calendar-data")
+			r.text("mount-type")
 		}
 	})
 }
@@ -50,8 +54,8 @@ func FuzzParseInvite(f *testing.F) {
 	f.Add([]byte(`<oc:user><d:href>principal:principals/users/</d:href></oc:user>`))
 	f.Fuzz(func(t *testing.T, inner []byte) {
 		for _, s := range parseInvite(inner) {
-			if s.UID == "" {
-				t.Errorf("a sharee without a uid from %q", inner)
+			if s.Principal == "" || s.ID() == "" {
+				t.Errorf("a sharee without a principal id from %q", inner)
 			}
 		}
 	})

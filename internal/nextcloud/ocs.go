@@ -20,11 +20,11 @@ type envelope struct {
 	} `json:"ocs"`
 }
 
-// ocs calls an OCS v2 endpoint (path below /ocs/v2.php) and decodes
+// ocs calls an OCS v2 endpoint (path below /ocs/v2.php, built with NCPath) and decodes
 // ocs.data into out (when out is not nil). It returns an *Error when the HTTP
 // status or ocs.meta.statuscode says the call failed — Nextcloud sometimes
 // answers 200 with a failure in the envelope.
-func (c *Client) ocs(ctx context.Context, method, path string, query url.Values, in, out any) error {
+func (c *Client) ocs(ctx context.Context, method string, path Path, query url.Values, in, out any) error {
 	var body []byte
 	h := http.Header{"Accept": {"application/json"}}
 	if in != nil {
@@ -34,17 +34,17 @@ func (c *Client) ocs(ctx context.Context, method, path string, query url.Values,
 		}
 		h.Set("Content-Type", "application/json")
 	}
-	fullPath := "/ocs/v2.php" + path
-	resp, err := c.send(ctx, method, c.url(fullPath, query), h, body)
+	fullPath := NCPath("/ocs/v2.php").Join(path...)
+	resp, err := c.send(ctx, method, c.url(fullPath, query.Encode()), h, body)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
 	raw, err := readAtMost(resp.Body, ListingLimit)
 	if err != nil {
-		return fmt.Errorf("nextcloud: %s %s: read: %w", method, fullPath, err)
+		return fmt.Errorf("nextcloud: %s %s: read: %w", method, fullPath.String(), err)
 	}
-	return decodeOCS(method, fullPath, resp, raw, out)
+	return decodeOCS(method, fullPath.String(), resp, raw, out)
 }
 
 // decodeOCS checks an OCS answer and decodes its data into out.

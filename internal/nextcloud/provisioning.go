@@ -19,6 +19,38 @@ type Account struct {
 	Enabled     bool     `json:"enabled"`
 	Language    string   `json:"language"`
 	LastLogin   int64    `json:"lastLogin"` // milliseconds since the epoch, 0 if never
+	Quota       Quota    `json:"quota"`
+}
+
+// Quota is an account's storage as the provisioning API gives it (fixtures
+// 330–332): bytes free and used; Nextcloud writes -3 for "no quota". An
+// account whose storage was never set up has no numbers ("quota":"none").
+type Quota struct {
+	Free  int64 `json:"free"`
+	Used  int64 `json:"used"`
+	Known bool  `json:"-"` // the answer held a numeric free space
+}
+
+// Unlimited reports whether no limit is known: no quota (-3), or a free
+// space Nextcloud could not compute.
+func (q Quota) Unlimited() bool { return !q.Known || q.Free < 0 }
+
+// UnmarshalJSON reads the quota object, whose "quota" may be a number or
+// a string and whose "free" may be missing.
+func (q *Quota) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Free *float64 `json:"free"`
+		Used float64  `json:"used"`
+	}
+	if json.Unmarshal(b, &raw) != nil {
+		*q = Quota{}
+		return nil // an unexpected shape is an unknown quota, not a failed read
+	}
+	*q = Quota{Used: int64(raw.Used), Known: raw.Free != nil}
+	if raw.Free != nil {
+		q.Free = int64(*raw.Free)
+	}
+	return nil
 }
 
 // UnmarshalJSON accepts Nextcloud's quirks: email may be null.
@@ -31,12 +63,13 @@ func (a *Account) UnmarshalJSON(b []byte) error {
 		Enabled     *bool    `json:"enabled"`
 		Language    string   `json:"language"`
 		LastLogin   int64    `json:"lastLogin"`
+		Quota       Quota    `json:"quota"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
 	*a = Account{ID: raw.ID, DisplayName: raw.DisplayName, Groups: raw.Groups,
-		Enabled: raw.Enabled == nil || *raw.Enabled, Language: raw.Language, LastLogin: raw.LastLogin}
+		Enabled: raw.Enabled == nil || *raw.Enabled, Language: raw.Language, LastLogin: raw.LastLogin, Quota: raw.Quota}
 	if raw.Email != nil {
 		a.Email = *raw.Email
 	}
@@ -47,7 +80,7 @@ func (a *Account) UnmarshalJSON(b []byte) error {
 // own endpoint (no acting user needed, no paging).
 func (c *Client) AllUserIDs(ctx context.Context) ([]string, error) {
 	var ids []string
-	if err := c.ocs(ctx, "GET", "/apps/app_api/api/v1/users", nil, nil, &ids); err != nil {
+	if err := c.ocs(ctx, "GET", NCPath("/apps/app_api/api/v1/users"), nil, nil, &ids); err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
 	return ids, nil
@@ -65,7 +98,7 @@ func (c *Client) Accounts(ctx context.Context, pageSize int) ([]Account, error) 
 			Users json.RawMessage `json:"users"`
 		}
 		q := url.Values{"limit": {strconv.Itoa(pageSize)}, "offset": {strconv.Itoa(offset)}}
-		if err := c.ocs(ctx, "GET", "/cloud/users/details", q, nil, &data); err != nil {
+		if err := c.ocs(ctx, "GET", NCPath("/cloud/users/details"), q, nil, &data); err != nil {
 			return nil, fmt.Errorf("list account details: %w", err)
 		}
 		// An object keyed by uid; PHP sends an empty list when there is none.
@@ -93,7 +126,7 @@ func (c *Client) Accounts(ctx context.Context, pageSize int) ([]Account, error) 
 // there is no such account.
 func (c *Client) Account(ctx context.Context, uid string) (Account, error) {
 	var a Account
-	if err := c.ocs(ctx, "GET", "/cloud/users/"+url.PathEscape(uid), nil, nil, &a); err != nil {
+	if err := c.ocs(ctx, "GET", NCPath("/cloud/users", uid), nil, nil, &a); err != nil {
 		return Account{}, fmt.Errorf("read account %s: %w", uid, err)
 	}
 	return a, nil
@@ -104,7 +137,7 @@ func (c *Client) Groups(ctx context.Context) ([]string, error) {
 	var data struct {
 		Groups []string `json:"groups"`
 	}
-	if err := c.ocs(ctx, "GET", "/cloud/groups", nil, nil, &data); err != nil {
+	if err := c.ocs(ctx, "GET", NCPath("/cloud/groups"), nil, nil, &data); err != nil {
 		return nil, fmt.Errorf("list groups: %w", err)
 	}
 	return data.Groups, nil
@@ -115,7 +148,7 @@ func (c *Client) GroupMembers(ctx context.Context, gid string) ([]string, error)
 	var data struct {
 		Users []string `json:"users"`
 	}
-	if err := c.ocs(ctx, "GET", "/cloud/groups/"+url.PathEscape(gid)+"/users", nil, nil, &data); err != nil {
+	if err := c.ocs(ctx, "GET", NCPath("/cloud/groups", gid, "users"), nil, nil, &data); err != nil {
 		return nil, fmt.Errorf("list members of %s: %w", gid, err)
 	}
 	return data.Users, nil
@@ -133,7 +166,7 @@ type NewAccount struct {
 
 // CreateAccount creates an account (acting as an admin).
 func (c *Client) CreateAccount(ctx context.Context, a NewAccount) error {
-	if err := c.ocs(ctx, "POST", "/cloud/users", nil, a, nil); err != nil {
+	if err := c.ocs(ctx, "POST", NCPath("/cloud/users"), nil, a, nil); err != nil {
 		return fmt.Errorf("create account %s: %w", a.ID, err)
 	}
 	return nil
@@ -145,7 +178,7 @@ func (c *Client) SetAccountEnabled(ctx context.Context, uid string, enabled bool
 	if enabled {
 		action = "enable"
 	}
-	if err := c.ocs(ctx, "PUT", "/cloud/users/"+url.PathEscape(uid)+"/"+action, nil, nil, nil); err != nil {
+	if err := c.ocs(ctx, "PUT", NCPath("/cloud/users", uid, action), nil, nil, nil); err != nil {
 		return fmt.Errorf("%s account %s: %w", action, uid, err)
 	}
 	return nil
@@ -153,7 +186,7 @@ func (c *Client) SetAccountEnabled(ctx context.Context, uid string, enabled bool
 
 // CreateGroup creates a group (acting as an admin).
 func (c *Client) CreateGroup(ctx context.Context, gid string) error {
-	if err := c.ocs(ctx, "POST", "/cloud/groups", nil, map[string]string{"groupid": gid}, nil); err != nil {
+	if err := c.ocs(ctx, "POST", NCPath("/cloud/groups"), nil, map[string]string{"groupid": gid}, nil); err != nil {
 		return fmt.Errorf("create group %s: %w", gid, err)
 	}
 	return nil
@@ -161,7 +194,7 @@ func (c *Client) CreateGroup(ctx context.Context, gid string) error {
 
 // AddToGroup adds an account to a group (acting as an admin).
 func (c *Client) AddToGroup(ctx context.Context, uid, gid string) error {
-	err := c.ocs(ctx, "POST", "/cloud/users/"+url.PathEscape(uid)+"/groups", nil, map[string]string{"groupid": gid}, nil)
+	err := c.ocs(ctx, "POST", NCPath("/cloud/users", uid, "groups"), nil, map[string]string{"groupid": gid}, nil)
 	if err != nil {
 		return fmt.Errorf("add %s to %s: %w", uid, gid, err)
 	}

@@ -142,6 +142,14 @@ func (s *Store) RetryJob(ctx context.Context, j Job, runAfter time.Time, errText
 		runAfter.Unix(), errText)
 }
 
+// SnoozeJob puts a claimed job back in the queue, due at runAfter, without
+// counting this run as an attempt: the job is waiting for something, not
+// failing.
+func (s *Store) SnoozeJob(ctx context.Context, j Job, runAfter time.Time) error {
+	return s.finishJob(ctx, j, `state = 'pending', run_after = ?, lease_until = 0, attempts = attempts - 1, last_error = ''`,
+		runAfter.Unix())
+}
+
 // FailJob marks a claimed job failed for good, keeping errText for the UI.
 func (s *Store) FailJob(ctx context.Context, j Job, errText string) error {
 	return s.finishJob(ctx, j, `state = 'failed', lease_until = 0, last_error = ?`, errText)

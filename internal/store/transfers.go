@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -18,7 +19,17 @@ type Transfer struct {
 	FinishedAt time.Time `json:"finishedAt"`
 	State      string    `json:"state"` // pending, running, done, partial, failed
 	Error      string    `json:"error"`
+	// SourceWasDisabled: the source was disabled when the transfer
+	// started; while it runs, the source counts as disabled.
+	SourceWasDisabled bool `json:"sourceWasDisabled"`
+	// NotifiedAt is when the accounts were told the outcome (zero: not yet).
+	NotifiedAt time.Time `json:"notifiedAt"`
 }
+
+// ErrBusy is the refusal of a transfer whose source already leaves in an
+// active transfer, whose target leaves in one, or whose source takes over
+// in one (migration 0005).
+var ErrBusy = errors.New("store: an account of this transfer is in another active transfer")
 
 // TransferItem is one line of a transfer's journal.
 type TransferItem struct {
@@ -38,13 +49,19 @@ type TransferItem struct {
 }
 
 // CreateTransfer records a transfer and its items (Seq taken from their
-// order) in one transaction, and returns its id.
+// order) in one transaction, and returns its id. It returns ErrBusy when
+// the source already leaves in an active transfer, or one of the two
+// accounts leaves or takes over in another (checked by the database, so two
+// requests at once cannot both pass).
 func (s *Store) CreateTransfer(ctx context.Context, t Transfer, items []TransferItem) (int64, error) {
 	var id int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		now := s.now().Unix()
-		res, err := tx.ExecContext(ctx, `INSERT INTO transfers (source, target, admin, created_at) VALUES (?, ?, ?, ?)`,
-			t.Source, t.Target, t.Admin, now)
+		res, err := tx.ExecContext(ctx, `INSERT INTO transfers (source, target, admin, created_at, source_was_disabled) VALUES (?, ?, ?, ?, ?)`,
+			t.Source, t.Target, t.Admin, now, t.SourceWasDisabled)
+		if err != nil && (strings.Contains(err.Error(), "transfer_busy") || strings.Contains(err.Error(), "UNIQUE constraint failed: transfers.source")) {
+			return ErrBusy
+		}
 		if err != nil {
 			return err
 		}
@@ -62,20 +79,24 @@ func (s *Store) CreateTransfer(ctx context.Context, t Transfer, items []Transfer
 		}
 		return nil
 	})
+	if errors.Is(err, ErrBusy) {
+		return 0, ErrBusy
+	}
 	if err != nil {
 		return 0, fmt.Errorf("store: create transfer: %w", err)
 	}
 	return id, nil
 }
 
-const transferCols = `id, source, target, admin, created_at, finished_at, state, error`
+const transferCols = `id, source, target, admin, created_at, finished_at, state, error, source_was_disabled, notified_at`
 
 func scanTransfer(row interface{ Scan(...any) error }) (Transfer, error) {
 	var t Transfer
-	var created, finished int64
-	if err := row.Scan(&t.ID, &t.Source, &t.Target, &t.Admin, &created, &finished, &t.State, &t.Error); err != nil {
+	var created, finished, notified int64
+	if err := row.Scan(&t.ID, &t.Source, &t.Target, &t.Admin, &created, &finished, &t.State, &t.Error, &t.SourceWasDisabled, &notified); err != nil {
 		return t, err
 	}
+	t.NotifiedAt = time.Unix(notified, 0).UTC()
 	t.CreatedAt = time.Unix(created, 0).UTC()
 	if finished > 0 {
 		t.FinishedAt = time.Unix(finished, 0).UTC()
@@ -113,18 +134,24 @@ func (s *Store) RecentTransfers(ctx context.Context, limit int) ([]Transfer, err
 	return out, rows.Err()
 }
 
-// ActiveTransferOf returns the unfinished transfer whose source or target
-// is uid, or ErrNotFound.
-func (s *Store) ActiveTransferOf(ctx context.Context, uid string) (Transfer, error) {
-	t, err := scanTransfer(s.db.QueryRowContext(ctx, `SELECT `+transferCols+` FROM transfers
-		WHERE state IN ('pending', 'running') AND (source = ?1 OR target = ?1) ORDER BY id LIMIT 1`, uid))
-	if errors.Is(err, sql.ErrNoRows) {
-		return t, ErrNotFound
-	}
+// DisabledSourcesInTransfer lists the sources of active transfers that
+// were disabled when their transfer started: the member sync treats them
+// as disabled although the transfer enabled them for its duration.
+func (s *Store) DisabledSourcesInTransfer(ctx context.Context) (map[string]bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT source FROM transfers WHERE state IN ('pending', 'running') AND source_was_disabled`)
 	if err != nil {
-		return t, fmt.Errorf("store: active transfer of %s: %w", uid, err)
+		return nil, fmt.Errorf("store: disabled sources in transfer: %w", err)
 	}
-	return t, nil
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var uid string
+		if err := rows.Scan(&uid); err != nil {
+			return nil, fmt.Errorf("store: disabled sources in transfer: %w", err)
+		}
+		out[uid] = true
+	}
+	return out, rows.Err()
 }
 
 // SetTransferState records a transfer's state; a final state (done,
@@ -137,6 +164,15 @@ func (s *Store) SetTransferState(ctx context.Context, id int64, state, errCode s
 	if _, err := s.db.ExecContext(ctx, `UPDATE transfers SET state = ?, error = ?, finished_at = ? WHERE id = ?`,
 		state, errCode, finished, id); err != nil {
 		return fmt.Errorf("store: transfer %d state: %w", id, err)
+	}
+	return nil
+}
+
+// MarkTransferNotified records that the accounts were told how transfer id
+// ended, so that a resumed run does not tell them twice.
+func (s *Store) MarkTransferNotified(ctx context.Context, id int64) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE transfers SET notified_at = ? WHERE id = ?`, s.now().Unix(), id); err != nil {
+		return fmt.Errorf("store: transfer %d notified: %w", id, err)
 	}
 	return nil
 }

@@ -30,7 +30,7 @@ func BenchmarkTransfer(b *testing.B) {
 					"RRULE:FREQ=WEEKLY;COUNT=4", fmt.Sprintf("SUMMARY:Réunion n°%d", e), "END:VEVENT", "END:VCALENDAR", ""}, "\r\n")
 				l.nc.PutObject("alice", "calendars", uri, fmt.Sprintf("e%d.ics", e), []byte(ics))
 			}
-			ch.Calendars = append(ch.Calendars, "/remote.php/dav/calendars/alice/"+uri+"/")
+			ch.Calendars = append(ch.Calendars, uri)
 		}
 		for a := range 5 {
 			uri := fmt.Sprintf("book%d", a)
@@ -41,7 +41,7 @@ func BenchmarkTransfer(b *testing.B) {
 					"END:VCARD", ""}, "\r\n")
 				l.nc.PutObject("alice", "addressbooks", uri, fmt.Sprintf("c%d.vcf", c), []byte(vcf))
 			}
-			ch.AddressBooks = append(ch.AddressBooks, "/remote.php/dav/addressbooks/users/alice/"+uri+"/")
+			ch.AddressBooks = append(ch.AddressBooks, uri)
 		}
 		id, err := l.svc.Start(ctx, "camille", "alice", "bob", ch)
 		if err != nil {

@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
 	"sort"
 	"strings"
 
@@ -26,7 +25,8 @@ var (
 	ErrSameAccount    = errcode.New("transfer_same_account", "transfer: source and target are the same account")
 	ErrUnknownAccount = errcode.New("transfer_unknown_account", "transfer: no such account")
 	ErrTargetDisabled = errcode.New("transfer_target_disabled", "transfer: the target account is disabled")
-	ErrBusy           = errcode.New("transfer_busy", "transfer: a transfer of one of these accounts is under way")
+	ErrSourceDisabled = errcode.New("transfer_source_disabled", "transfer: the source account is disabled and files were chosen without enabling it")
+	ErrBusy           = errcode.New("transfer_busy", "transfer: the source already leaves in an active transfer, or an account of this one leaves or takes over in another")
 	ErrNothing        = errcode.New("transfer_nothing", "transfer: nothing chosen to transfer")
 	ErrNotInInventory = errcode.New("transfer_not_in_inventory", "transfer: a chosen item is not among what the source holds")
 )
@@ -37,15 +37,28 @@ type Person struct {
 	Name    string `json:"name"`
 	Enabled bool   `json:"enabled"`
 	Lang    string `json:"-"`
+	// Free is the space left in the account's quota, in bytes; Unlimited
+	// when it has none (Nextcloud's -3, fixtures 330–332).
+	Free      int64 `json:"free"`
+	Unlimited bool  `json:"unlimited"`
 }
 
-// FileEntry is a file or folder at the top of the source's files.
+// FileEntry is a file or folder at the top of the source's own files.
 type FileEntry struct {
 	Path   string `json:"path"`
 	IsDir  bool   `json:"isDir"`
 	Size   int64  `json:"size"`
 	Files  int    `json:"files"`  // files inside (1 for a file)
 	Shares int    `json:"shares"` // shares the source made of it or inside it
+	Fits   bool   `json:"fits"`   // it fits in the target's free space
+}
+
+// MountInfo is something mounted in the source's files that is not its
+// own: it stays in place whatever moves (fixture 410).
+type MountInfo struct {
+	Path string `json:"path"`
+	Type string `json:"type"` // "external", "group", "shared"
+	From string `json:"from"` // owner of a share received
 }
 
 // ShareInfo is a share the source made, or one it received.
@@ -55,40 +68,44 @@ type ShareInfo struct {
 	From string `json:"from"` // owner of a received share
 }
 
-// CalendarInfo is one of the source's calendars.
+// CalendarInfo is one of the source's calendars or address books (Objects
+// then counts cards).
 type CalendarInfo struct {
-	Path    string   `json:"path"`
-	URI     string   `json:"uri"`
-	Name    string   `json:"name"`
-	Objects int      `json:"objects"`
-	Sharees []string `json:"sharees"`
+	URI     string             `json:"uri"`
+	Name    string             `json:"name"`
+	Color   string             `json:"color"`
+	Owner   string             `json:"owner"` // another account for one received
+	Objects int                `json:"objects"`
+	Sharees []nextcloud.Sharee `json:"sharees"` // users, groups and teams, re-created on the copy
 
-	sharees    []nextcloud.Sharee // with their rights, re-created on the copy
 	components []string
 }
 
-// BookInfo is one of the source's address books.
-type BookInfo struct {
-	Path  string `json:"path"`
-	URI   string `json:"uri"`
-	Name  string `json:"name"`
-	Cards int    `json:"cards"`
-}
-
 // Inventory is what the source holds, and what it only receives from
-// others (listed so that the page can say it stays with its owner).
+// others or has mounted (listed so that the page can say it stays).
 type Inventory struct {
-	Source        Person         `json:"source"`
-	Target        Person         `json:"target"`
-	Files         []FileEntry    `json:"files"`
-	FilesSize     int64          `json:"filesSize"`
-	FilesCount    int            `json:"filesCount"`
-	Shares        []ShareInfo    `json:"shares"`
-	Received      []ShareInfo    `json:"received"`
-	Calendars     []CalendarInfo `json:"calendars"`
-	CalendarsIn   []CalendarInfo `json:"calendarsReceived"`
+	Source Person `json:"source"`
+	Target Person `json:"target"`
+	// SharesListed is false for a disabled source: Nextcloud refuses OCS
+	// calls as a disabled account (fixture 314), so its shares can be
+	// listed and moved only while it is enabled.
+	SharesListed bool        `json:"sharesListed"`
+	Files        []FileEntry `json:"files"`
+	FilesSize    int64       `json:"filesSize"`
+	FilesCount   int         `json:"filesCount"`
+	// FilesFit: all the source's files fit in the target's free space.
+	// Nextcloud accepts a files transfer that does not fit and fails it
+	// later, without saying why (fixtures 386–391): the page says it first.
+	FilesFit    bool           `json:"filesFit"`
+	Mounts      []MountInfo    `json:"mounts"`
+	Shares      []ShareInfo    `json:"shares"`
+	Received    []ShareInfo    `json:"received"`
+	Calendars   []CalendarInfo `json:"calendars"`
+	CalendarsIn []CalendarInfo `json:"calendarsReceived"`
+	// CalendarsGone are in the source's trash bin: not moved.
 	CalendarsGone []CalendarInfo `json:"calendarsInTrash"`
-	AddressBooks  []BookInfo     `json:"addressBooks"`
+	AddressBooks  []CalendarInfo `json:"addressBooks"`
+	BooksIn       []CalendarInfo `json:"addressBooksReceived"`
 }
 
 // people reads both accounts, as admin, and checks that a transfer between
@@ -106,7 +123,8 @@ func (s *Service) people(ctx context.Context, admin, source, target string) (Per
 		if err != nil {
 			return Person{}, Person{}, err
 		}
-		out[i] = Person{UID: a.ID, Name: a.DisplayName, Enabled: a.Enabled, Lang: a.Language}
+		out[i] = Person{UID: a.ID, Name: a.DisplayName, Enabled: a.Enabled, Lang: a.Language,
+			Free: a.Quota.Free, Unlimited: a.Quota.Unlimited()}
 		if out[i].Name == "" {
 			out[i].Name = a.ID
 		}
@@ -118,53 +136,57 @@ func (s *Service) people(ctx context.Context, admin, source, target string) (Per
 }
 
 // Inventory reads what source holds, acting as source; target is checked,
-// by admin, to exist and be enabled.
+// by admin, to exist and be enabled. For a disabled source it lists what
+// DAV still serves (files, calendars, address books) and no shares.
 func (s *Service) Inventory(ctx context.Context, admin, source, target string) (Inventory, error) {
 	src, dst, err := s.people(ctx, admin, source, target)
 	if err != nil {
 		return Inventory{}, err
 	}
-	inv := Inventory{Source: src, Target: dst, Files: []FileEntry{}, Shares: []ShareInfo{}, Received: []ShareInfo{},
-		Calendars: []CalendarInfo{}, CalendarsIn: []CalendarInfo{}, CalendarsGone: []CalendarInfo{}, AddressBooks: []BookInfo{}}
+	inv := Inventory{Source: src, Target: dst, SharesListed: src.Enabled, Files: []FileEntry{}, Mounts: []MountInfo{},
+		Shares: []ShareInfo{}, Received: []ShareInfo{}, Calendars: []CalendarInfo{}, CalendarsIn: []CalendarInfo{},
+		CalendarsGone: []CalendarInfo{}, AddressBooks: []CalendarInfo{}, BooksIn: []CalendarInfo{}}
 	as := s.nc.As(source)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(recovering(func() error { return s.fileInventory(gctx, as, &inv) }))
-	g.Go(recovering(func() error { return s.calendarInventory(gctx, as, &inv) }))
-	g.Go(recovering(func() error { return s.bookInventory(gctx, as, &inv) }))
+	g.Go(recovering(func() error { return s.collectionInventory(gctx, as, nextcloud.Calendars, &inv) }))
+	g.Go(recovering(func() error { return s.collectionInventory(gctx, as, nextcloud.AddressBooks, &inv) }))
 	if err := g.Wait(); err != nil {
 		return Inventory{}, fmt.Errorf("inventory of %s: %w", source, err)
 	}
 	return inv, nil
 }
 
+// fileInventory lists the source's own files by top-level entry, and apart
+// what is mounted there (nc:mount-type, fixture 405): shares received and
+// external storage are not the source's to give. Its shares come from the
+// files_sharing API, which answers only for an enabled account.
 func (s *Service) fileInventory(ctx context.Context, as *nextcloud.Client, inv *Inventory) error {
 	files, err := as.ListFiles(ctx, "/", true)
 	if err != nil {
 		return err
 	}
-	mine, err := as.Shares(ctx, false)
-	if err != nil {
-		return err
-	}
-	received, err := as.Shares(ctx, true)
-	if err != nil {
-		return err
-	}
-	for _, sh := range received {
-		inv.Received = append(inv.Received, ShareInfo{Path: sh.Path, From: sh.Owner})
-	}
-	isReceived := func(p string) bool {
-		for _, r := range inv.Received {
-			if p == r.Path || strings.HasPrefix(p, strings.TrimSuffix(r.Path, "/")+"/") {
-				return true
-			}
+	var mine []nextcloud.Share
+	if inv.SharesListed {
+		if mine, err = as.Shares(ctx, false); err != nil {
+			return err
 		}
-		return false
 	}
 	top := map[string]*FileEntry{}
 	for _, f := range files {
 		p := strings.TrimSuffix(f.Path, "/")
-		if p == "" || isReceived(p) {
+		if p == "" {
+			continue
+		}
+		if !f.Own() {
+			if f.MountRoot {
+				m := MountInfo{Path: p, Type: f.MountType}
+				if f.MountType == "shared" {
+					m.From = f.Owner
+					inv.Received = append(inv.Received, ShareInfo{Path: p, From: f.Owner})
+				}
+				inv.Mounts = append(inv.Mounts, m)
+			}
 			continue
 		}
 		head := "/" + strings.SplitN(strings.TrimPrefix(p, "/"), "/", 2)[0]
@@ -191,56 +213,49 @@ func (s *Service) fileInventory(ctx context.Context, as *nextcloud.Client, inv *
 		}
 	}
 	for _, e := range top {
+		e.Fits = !tooBig(e.Size, inv.Target)
 		inv.Files = append(inv.Files, *e)
 	}
+	inv.FilesFit = !tooBig(inv.FilesSize, inv.Target)
 	sort.Slice(inv.Files, func(i, j int) bool { return strings.ToLower(inv.Files[i].Path) < strings.ToLower(inv.Files[j].Path) })
 	return nil
 }
 
-func (s *Service) calendarInventory(ctx context.Context, as *nextcloud.Client, inv *Inventory) error {
-	cals, err := as.Collections(ctx, nextcloud.Calendars)
+// collectionInventory lists the source's calendars or address books with
+// their object counts and sharees; those shared with the source by others
+// are listed apart, with their counts too.
+func (s *Service) collectionInventory(ctx context.Context, as *nextcloud.Client, kind string, inv *Inventory) error {
+	colls, err := as.Collections(ctx, kind)
 	if err != nil {
 		return err
 	}
-	for _, c := range cals {
-		info := CalendarInfo{Path: c.Path, URI: c.URI, Name: c.Name, Sharees: []string{}, sharees: c.Sharees, components: c.Components}
-		for _, sh := range c.Sharees {
-			info.Sharees = append(info.Sharees, sh.UID)
+	for _, c := range colls {
+		if c.URI == "contact_birthdays" || c.URI == "z-app-generated--contactsinteraction--recent" || c.URI == "z-server-generated--system" {
+			continue // rebuilt by Nextcloud
 		}
-		switch {
-		case c.Owner != as.User():
-			inv.CalendarsIn = append(inv.CalendarsIn, info)
-			continue
-		case c.URI == "contact_birthdays":
-			continue // rebuilt by Nextcloud from the contacts
-		case c.Deleted:
+		info := CalendarInfo{URI: c.URI, Name: c.Name, Color: c.Color, Owner: c.Owner, Sharees: c.Sharees, components: c.Components}
+		if info.Sharees == nil {
+			info.Sharees = []nextcloud.Sharee{}
+		}
+		if c.Deleted {
 			inv.CalendarsGone = append(inv.CalendarsGone, info)
 			continue
 		}
-		etags, err := as.ObjectETags(ctx, c.Path)
+		etags, err := as.ObjectETags(ctx, kind, c.URI)
 		if err != nil {
 			return err
 		}
 		info.Objects = len(etags)
-		inv.Calendars = append(inv.Calendars, info)
-	}
-	return nil
-}
-
-func (s *Service) bookInventory(ctx context.Context, as *nextcloud.Client, inv *Inventory) error {
-	books, err := as.Collections(ctx, nextcloud.AddressBooks)
-	if err != nil {
-		return err
-	}
-	for _, b := range books {
-		if b.Owner != as.User() || path.Base(strings.TrimSuffix(b.Path, "/")) == "z-app-generated--contactsinteraction--recent" {
-			continue // shared with the source, or rebuilt by Nextcloud
+		switch {
+		case kind == nextcloud.Calendars && c.Owner != as.User():
+			inv.CalendarsIn = append(inv.CalendarsIn, info)
+		case kind == nextcloud.Calendars:
+			inv.Calendars = append(inv.Calendars, info)
+		case c.Owner != as.User():
+			inv.BooksIn = append(inv.BooksIn, info)
+		default:
+			inv.AddressBooks = append(inv.AddressBooks, info)
 		}
-		etags, err := as.ObjectETags(ctx, b.Path)
-		if err != nil {
-			return err
-		}
-		inv.AddressBooks = append(inv.AddressBooks, BookInfo{Path: b.Path, URI: b.URI, Name: b.Name, Cards: len(etags)})
 	}
 	return nil
 }

@@ -39,12 +39,15 @@ func (s *Service) enqueue(ctx context.Context, id int64) error {
 	return err
 }
 
-// Job runs the transfer named in a job's payload. A panic fails the
-// transfer, with jobs.ErrPanicked's code, and its job for good.
+// Job runs the transfer named in a job's payload. While the files wait
+// for Nextcloud's background jobs, it gives its worker back: the job is
+// due again after the poll interval (jobs.Later, not counted as an
+// attempt), so that other jobs run meanwhile, for hours if need be. A panic
+// fails the transfer, with jobs.ErrPanicked's code, and its job for good.
 func (s *Service) Job(ctx context.Context, payload string) (err error) {
 	var p JobPayload
 	if err := json.Unmarshal([]byte(payload), &p); err != nil {
-		return fmt.Errorf("transfer job payload: %w", err)
+		return jobs.Permanent(fmt.Errorf("transfer job payload: %w", err))
 	}
 	defer func() {
 		if errors.Is(err, jobs.ErrPanicked) {
@@ -52,7 +55,11 @@ func (s *Service) Job(ctx context.Context, payload string) (err error) {
 		}
 	}()
 	defer jobs.Recover(&err)
-	return s.Run(ctx, p.ID)
+	err = s.Run(ctx, p.ID)
+	if errors.Is(err, errWaiting) {
+		return jobs.Later(s.opt.Poll)
+	}
+	return err
 }
 
 // Candidate is an account the admin can pick as source or target.
@@ -94,10 +101,18 @@ func (s *Service) Recent(ctx context.Context) ([]store.Transfer, error) {
 	return list, err
 }
 
+// ItemView is one line of a transfer's report: the journal line and what
+// the page tells about it.
+type ItemView struct {
+	store.TransferItem
+	Folder   string `json:"folder,omitempty"`   // files: the folder they landed in, as Nextcloud named it
+	CopyName string `json:"copyName,omitempty"` // calendars, address books: the copy's name at the target
+}
+
 // Detail is a transfer with its journal, for the progress view and the report.
 type Detail struct {
-	Transfer store.Transfer       `json:"transfer"`
-	Items    []store.TransferItem `json:"items"`
+	Transfer store.Transfer `json:"transfer"`
+	Items    []ItemView     `json:"items"`
 }
 
 // Detail returns transfer id and its items; store.ErrNotFound when there is
@@ -108,5 +123,18 @@ func (s *Service) Detail(ctx context.Context, id int64) (Detail, error) {
 		return Detail{}, err
 	}
 	items, err := s.st.TransferItems(ctx, id)
-	return Detail{Transfer: t, Items: items}, err
+	if err != nil {
+		return Detail{}, err
+	}
+	out := Detail{Transfer: t, Items: []ItemView{}}
+	for _, it := range items {
+		var d itemData
+		decode(it.Data, &d)
+		v := ItemView{TransferItem: it, Folder: d.Folder}
+		if it.Kind == "calendar" || it.Kind == "addressbook" {
+			v.CopyName = d.Name
+		}
+		out.Items = append(out.Items, v)
+	}
+	return out, nil
 }

@@ -7,12 +7,19 @@ import (
 	"strings"
 
 	"assokit/internal/nextcloud"
+	"assokit/internal/store"
 )
 
-// notify tells the source, the target and the admin that the transfer
-// ended, each in their language (French or English). A notification that
-// cannot be sent is logged, not retried: the transfer itself is over.
-func (r *run) notify(ctx context.Context, state string, failed, total int) {
+// notify tells the source, the target and the admin what the transfer
+// moved and what it did not, each in their language (French or English),
+// naming the folder the files landed in as Nextcloud named it. It is sent
+// before the source is disabled (a disabled account gets no notification:
+// Nextcloud refuses OCS calls as that account) and only once: the store
+// records it. A notification that cannot be sent is logged, not retried.
+func (r *run) notify(ctx context.Context, items []store.TransferItem) error {
+	if r.t.NotifiedAt.Unix() > 0 {
+		return nil
+	}
 	admin := Person{UID: r.t.Admin}
 	if a, err := r.s.nc.As(r.t.Admin).Account(ctx, r.t.Admin); err == nil {
 		admin.Lang = a.Language
@@ -23,7 +30,7 @@ func (r *run) notify(ctx context.Context, state string, failed, total int) {
 			continue
 		}
 		seen[p.UID] = true
-		subject, message := endText(p, r.src, r.dst, state, failed, total)
+		subject, message := endText(p, r.src, r.dst, admin.UID, items)
 		n := nextcloud.Notification{ObjectID: "transfer-" + strconv.FormatInt(r.t.ID, 10), Subject: subject, Message: message}
 		if p.UID == admin.UID {
 			if u, err := r.s.nc.AbsoluteURL(ctx, "/index.php/apps/app_api/embedded/assokit/assokit"); err == nil {
@@ -34,42 +41,122 @@ func (r *run) notify(ctx context.Context, state string, failed, total int) {
 			r.s.log.WarnContext(ctx, "transfer notification not sent", "transfer", r.t.ID, "user", p.UID, "error", err)
 		}
 	}
+	return r.s.st.MarkTransferNotified(ctx, r.t.ID)
 }
 
-// endText is the notification one person gets at the end of a transfer.
-func endText(to, src, dst Person, state string, failed, total int) (string, string) {
+// endText is the notification one person gets at the end of a transfer:
+// what moved, what did not and, when known, why.
+func endText(to, src, dst Person, admin string, items []store.TransferItem) (string, string) {
 	fr := strings.HasPrefix(to.Lang, "fr")
-	var subject, message string
-	switch {
-	case fr && state == "done":
-		subject = fmt.Sprintf("Transfert terminé : de %s vers %s", src.Name, dst.Name)
-	case fr:
-		subject = fmt.Sprintf("Transfert terminé avec des erreurs : de %s vers %s", src.Name, dst.Name)
-	case state == "done":
-		subject = fmt.Sprintf("Transfer finished: from %s to %s", src.Name, dst.Name)
-	default:
-		subject = fmt.Sprintf("Transfer finished with errors: from %s to %s", src.Name, dst.Name)
+	var moved, kept []string
+	disable, always := false, false
+	for _, it := range items {
+		if it.Kind == "enable" {
+			continue
+		}
+		if it.Kind == "disable" {
+			var d itemData
+			decode(it.Data, &d)
+			disable, always = true, d.Always
+			continue
+		}
+		phrase := itemPhrase(it, fr)
+		if it.State == "done" {
+			moved = append(moved, phrase)
+			continue
+		}
+		if it.Error == "transfer_files_no_space" {
+			if fr {
+				phrase += " (probablement faute de place chez " + dst.Name + ")"
+			} else {
+				phrase += " (likely for lack of space in " + dst.Name + "'s account)"
+			}
+		}
+		kept = append(kept, phrase)
 	}
+	var subject string
+	switch {
+	case fr && len(kept) == 0:
+		subject = fmt.Sprintf("Transfert terminé : de %s vers %s", src.Name, dst.Name)
+	case fr && len(moved) == 0:
+		subject = fmt.Sprintf("Transfert non effectué : de %s vers %s", src.Name, dst.Name)
+	case fr:
+		subject = fmt.Sprintf("Transfert terminé en partie : de %s vers %s", src.Name, dst.Name)
+	case len(kept) == 0:
+		subject = fmt.Sprintf("Transfer finished: from %s to %s", src.Name, dst.Name)
+	case len(moved) == 0:
+		subject = fmt.Sprintf("Transfer not done: from %s to %s", src.Name, dst.Name)
+	default:
+		subject = fmt.Sprintf("Transfer partly done: from %s to %s", src.Name, dst.Name)
+	}
+	var movedHead, keptHead string
 	switch {
 	case fr && to.UID == dst.UID:
-		message = "Les fichiers sont dans le dossier « Transferred from " + src.Name + " … », les agendas et carnets d'adresses portent le nom « (" + src.Name + ") »."
+		movedHead, keptHead = "Reçu de "+src.Name+" : ", "Non transféré, resté chez "+src.Name+" : "
 	case to.UID == dst.UID:
-		message = "The files are in the folder “Transferred from " + src.Name + " …”; the calendars and address books are named “(" + src.Name + ")”."
+		movedHead, keptHead = "Received from "+src.Name+": ", "Not transferred, still with "+src.Name+": "
 	case fr && to.UID == src.UID:
-		message = "Vos fichiers, agendas et contacts ont été confiés à " + dst.Name + "."
+		movedHead, keptHead = "Confié à "+dst.Name+" : ", "Resté dans votre compte : "
 	case to.UID == src.UID:
-		message = "Your files, calendars and contacts were handed over to " + dst.Name + "."
+		movedHead, keptHead = "Handed over to "+dst.Name+": ", "Still in your account: "
 	case fr:
-		message = fmt.Sprintf("%d élément(s) sur %d n'ont pas pu être transférés ; le rapport est dans AssoKit.", failed, total)
+		movedHead, keptHead = "Transféré à "+dst.Name+" : ", "Non transféré : "
 	default:
-		message = fmt.Sprintf("%d of %d item(s) could not be transferred; the report is in AssoKit.", failed, total)
+		movedHead, keptHead = "Transferred to "+dst.Name+": ", "Not transferred: "
 	}
-	if to.UID != src.UID && to.UID != dst.UID && failed == 0 {
+	var parts []string
+	if len(moved) > 0 {
+		parts = append(parts, movedHead+strings.Join(moved, ", ")+".")
+	}
+	if len(kept) > 0 {
+		parts = append(parts, keptHead+strings.Join(kept, ", ")+".")
+	}
+	if disable && (always || len(kept) == 0) && to.UID != dst.UID {
 		if fr {
-			message = "Tout a été transféré ; le rapport est dans AssoKit."
+			parts = append(parts, "Le compte de "+src.Name+" va être désactivé.")
 		} else {
-			message = "Everything was transferred; the report is in AssoKit."
+			parts = append(parts, src.Name+"'s account is being disabled.")
 		}
 	}
-	return subject, message
+	if to.UID == admin {
+		if fr {
+			parts = append(parts, "Le rapport est dans AssoKit.")
+		} else {
+			parts = append(parts, "The report is in AssoKit.")
+		}
+	}
+	return subject, strings.Join(parts, " ")
+}
+
+// itemPhrase names what an item moves, in French or English: the folder
+// the files landed in as Nextcloud named it, the calendar's or address
+// book's name.
+func itemPhrase(it store.TransferItem, fr bool) string {
+	var d itemData
+	decode(it.Data, &d)
+	switch {
+	case it.Kind == "files" && it.Ref == "/" && d.Folder != "" && fr:
+		return "tous les fichiers (dans le dossier « " + d.Folder + " »)"
+	case it.Kind == "files" && it.Ref == "/" && d.Folder != "":
+		return "all files (in the folder “" + d.Folder + "”)"
+	case it.Kind == "files" && it.Ref == "/" && fr:
+		return "tous les fichiers"
+	case it.Kind == "files" && it.Ref == "/":
+		return "all files"
+	case it.Kind == "files" && d.Folder != "" && fr:
+		return "« " + it.Label + " » (dans le dossier « " + d.Folder + " »)"
+	case it.Kind == "files" && d.Folder != "":
+		return "“" + it.Label + "” (in the folder “" + d.Folder + "”)"
+	case it.Kind == "files" && fr:
+		return "« " + it.Label + " »"
+	case it.Kind == "files":
+		return "“" + it.Label + "”"
+	case it.Kind == "calendar" && fr:
+		return "l'agenda « " + it.Label + " »"
+	case it.Kind == "calendar":
+		return "the calendar “" + it.Label + "”"
+	case fr:
+		return "le carnet d'adresses « " + it.Label + " »"
+	}
+	return "the address book “" + it.Label + "”"
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ import (
 var (
 	errMismatch     = errcode.New("transfer_mismatch", "transfer: the copy differs from the source")
 	errFilesFailed  = errcode.New("transfer_files_failed", "transfer: Nextcloud reported that the files transfer failed")
+	errFilesNoSpace = errcode.New("transfer_files_no_space", "transfer: Nextcloud reported that the files transfer failed, likely for lack of space at the target")
 	errFilesTimeout = errcode.New("transfer_files_timeout", "transfer: Nextcloud's background jobs did not move the files in time")
 	errSkipped      = errcode.New("transfer_skipped", "transfer: skipped because an earlier item failed")
 	errNoRequest    = errcode.New("transfer_files_no_request", "transfer: the files transfer request did not reach the recipient")
@@ -41,8 +43,8 @@ var (
 
 // ownErrors are the errors of a transfer or of an item that carry their own
 // code, in the order they are looked for.
-var ownErrors = []*errcode.Error{ErrSameAccount, ErrUnknownAccount, ErrTargetDisabled,
-	errMismatch, errFilesFailed, errFilesTimeout, errNoRequest, errSkipped}
+var ownErrors = []*errcode.Error{ErrSameAccount, ErrUnknownAccount, ErrTargetDisabled, ErrSourceDisabled,
+	errMismatch, errFilesFailed, errFilesNoSpace, errFilesTimeout, errNoRequest, errSkipped}
 
 // ErrorCode is the stable code the pages translate for an error of a
 // transfer or of one of its items ("" for nil).
@@ -117,6 +119,13 @@ func (r *run) filesStart(ctx context.Context, it *store.TransferItem) error {
 			return err
 		}
 	}
+	if d.Before == nil {
+		before, err := r.topFolders(ctx)
+		if err != nil {
+			return err
+		}
+		d.Before = append([]string{}, before...)
+	}
 	err := r.s.nc.As(r.t.Target).AcceptTransfer(ctx, d.FilesID)
 	if err != nil && !errors.Is(err, nextcloud.ErrNotFound) {
 		return err // 404: accepted before a crash, and maybe already moved
@@ -144,32 +153,88 @@ func (r *run) pendingRequest(ctx context.Context, p string) (string, error) {
 	return "", nil
 }
 
-// filesWait waits for the files app's "done" or "failed" notification of
-// the transfer, or for the files to have left the source, polling.
+// filesWait looks once for the files app's "done" or "failed"
+// notification of the transfer, or for the files to have left the source.
+// While neither, it returns errWaiting so that the run gives its worker
+// back; past the deadline the item fails. A failure is told as likely for
+// lack of space when the files were bigger than the target's free space at
+// the start (the notification gives no reason, fixtures 389–391).
 func (r *run) filesWait(ctx context.Context, it *store.TransferItem) error {
 	if it.Kind != "files" || it.Step != stepAccepted {
 		return nil
 	}
 	d := r.data(it)
-	deadline := time.Unix(d.WaitSince, 0).Add(r.s.opt.FilesWait)
-	for {
-		done, err := r.filesOutcome(ctx, it.Ref, d.FilesID)
-		if err != nil {
+	outcome, err := r.filesOutcome(ctx, it.Ref, d.FilesID)
+	if err != nil {
+		return err
+	}
+	switch outcome {
+	case stepMoved:
+		if d.Folder, err = r.landedIn(ctx, it.Ref, d.Before); err != nil {
 			return err
 		}
-		switch done {
-		case stepMoved:
-			return r.save(ctx, it, stepMoved, "done", nil)
-		case "failed":
-			return errFilesFailed
+		return r.save(ctx, it, stepMoved, "done", &d)
+	case "failed":
+		if d.TooBig {
+			return errFilesNoSpace
 		}
-		if time.Now().After(deadline) {
-			return errFilesTimeout
-		}
-		if err := sleep(ctx, r.s.opt.Poll); err != nil {
-			return err
+		return errFilesFailed
+	}
+	if time.Now().After(time.Unix(d.WaitSince, 0).Add(r.s.opt.FilesWait)) {
+		return errFilesTimeout
+	}
+	return errWaiting
+}
+
+// landedIn finds, in the target's files, the folder Nextcloud moved p
+// into. Nextcloud names it in the target's language ("Transferred from X on
+// DATE", "Transféré de X à DATE", fixtures 381–382), so it is read back,
+// not guessed: a top-level folder that was not there when the transfer was
+// accepted (before), other than the folder of the contacts exports, and,
+// unless p is the whole home, holds p's name.
+func (r *run) landedIn(ctx context.Context, p string, before []string) (string, error) {
+	dst := r.s.nc.As(r.t.Target)
+	list, err := dst.ListFiles(ctx, "/", false)
+	if err != nil {
+		return "", err
+	}
+	var fresh []nextcloud.FileInfo
+	for _, f := range list {
+		if f.IsDir && f.Own() && f.Path != "/" && !slices.Contains(before, f.Path) && f.Path != r.exportDir() {
+			fresh = append(fresh, f)
 		}
 	}
+	sort.Slice(fresh, func(i, j int) bool { return fresh[i].ModTime.After(fresh[j].ModTime) })
+	for _, f := range fresh {
+		if p == "/" {
+			return strings.TrimPrefix(f.Path, "/"), nil
+		}
+		inside, err := dst.ListFiles(ctx, f.Path, false)
+		if err != nil {
+			return "", err
+		}
+		for _, g := range inside {
+			if path.Base(g.Path) == path.Base(p) && g.Path != f.Path {
+				return strings.TrimPrefix(f.Path, "/"), nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// topFolders lists the top-level folders of the target's own files.
+func (r *run) topFolders(ctx context.Context) ([]string, error) {
+	list, err := r.s.nc.As(r.t.Target).ListFiles(ctx, "/", false)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, f := range list {
+		if f.IsDir && f.Path != "/" {
+			out = append(out, f.Path)
+		}
+	}
+	return out, nil
 }
 
 // filesOutcome tells whether the files transfer id finished: "moved",
@@ -201,7 +266,8 @@ func (r *run) filesOutcome(ctx context.Context, p, id string) (string, error) {
 }
 
 // filesLeft reports whether the source no longer holds p (for "/": whether
-// its home is empty).
+// its own storage is empty; external storage, group folders and shares
+// received are mounts that stay, fixture 410).
 func (r *run) filesLeft(ctx context.Context, p string) (bool, error) {
 	list, err := r.s.nc.As(r.t.Source).ListFiles(ctx, path.Dir(p), false)
 	if err != nil {
@@ -209,6 +275,9 @@ func (r *run) filesLeft(ctx context.Context, p string) (bool, error) {
 	}
 	for _, f := range list {
 		fp := strings.TrimSuffix(f.Path, "/")
+		if !f.Own() {
+			continue // mounts stay in place (fixture 410)
+		}
 		if p == "/" && fp != "" && fp != "/" {
 			return false, nil
 		}
@@ -235,13 +304,15 @@ const (
 	stepCreated  = "created"  // the target's collection exists
 	stepCopied   = "copied"   // every object is in it
 	stepVerified = "verified" // every object is byte for byte the source's
-	stepShared   = "shared"   // calendars: the shares are re-created
-	stepExported = "exported" // address books: the .vcf is in the target's files
+	stepShared   = "shared"   // the shares are re-created on the copy
+	stepExported = "exported" // address books: the .vcf is in the target's files (calendars pass)
 	stepDeleted  = "deleted"  // the source's collection is deleted
 )
 
-// collection copies a calendar or an address book to the target, verifies
-// the copy, and only then deletes the source's.
+// collection copies a calendar or an address book to the target (same
+// name unless the target already has one of its own by that name, same
+// colour), verifies the copy, re-creates its shares, and only then deletes
+// the source's.
 func (r *run) collection(ctx context.Context, it *store.TransferItem) error {
 	if it.Kind != "calendar" && it.Kind != "addressbook" {
 		return nil
@@ -268,7 +339,7 @@ func (r *run) collection(ctx context.Context, it *store.TransferItem) error {
 		case "":
 			// The URI was chosen free when the transfer started: a
 			// conflict means it was created before a crash.
-			d.TargetPath, err = dst.MakeCollection(ctx, kind, d.TargetURI, d.Name, "", d.Components)
+			err = dst.MakeCollection(ctx, kind, nextcloud.NewCollection{URI: d.TargetURI, Name: d.Name, Color: d.Color, Components: d.Components})
 			if err != nil && !errors.Is(err, nextcloud.ErrConflict) {
 				return err
 			}
@@ -278,7 +349,7 @@ func (r *run) collection(ctx context.Context, it *store.TransferItem) error {
 				return err
 			}
 			it.Total = len(objects)
-			if err = r.copyObjects(ctx, dst, kind, it, d.TargetPath, objects); err != nil {
+			if err = r.copyObjects(ctx, dst, kind, it, d.TargetURI, objects); err != nil {
 				return err
 			}
 			err = r.save(ctx, it, stepCopied, "running", nil)
@@ -286,22 +357,18 @@ func (r *run) collection(ctx context.Context, it *store.TransferItem) error {
 			if err = read(); err != nil {
 				return err
 			}
-			if err = verify(ctx, dst, d.TargetPath, objects); err != nil {
+			if err = verify(ctx, dst, kind, d.TargetURI, objects); err != nil {
 				return err
 			}
 			err = r.save(ctx, it, stepVerified, "running", nil)
 		case stepVerified:
+			if err = dst.Share(ctx, kind, d.TargetURI, shareesFor(d.Sharees, r.t.Target)); err != nil {
+				return err
+			}
+			err = r.save(ctx, it, stepShared, "running", nil)
+		case stepShared:
 			if kind == nextcloud.Calendars {
-				var sharees []nextcloud.Sharee
-				for _, sh := range d.Sharees {
-					if sh.UID != r.t.Target {
-						sharees = append(sharees, sh)
-					}
-				}
-				if err = dst.ShareCalendar(ctx, d.TargetPath, sharees); err != nil {
-					return err
-				}
-				err = r.save(ctx, it, stepShared, "running", nil)
+				err = r.save(ctx, it, stepExported, "running", nil) // calendars go to the source's trash bin
 				break
 			}
 			if err = read(); err != nil {
@@ -311,8 +378,8 @@ func (r *run) collection(ctx context.Context, it *store.TransferItem) error {
 				return err
 			}
 			err = r.save(ctx, it, stepExported, "running", &d)
-		case stepShared, stepExported:
-			if err = src.DeleteCollection(ctx, it.Ref); err != nil && !errors.Is(err, nextcloud.ErrNotFound) {
+		case stepExported:
+			if err = src.DeleteCollection(ctx, kind, it.Ref); err != nil && !errors.Is(err, nextcloud.ErrNotFound) {
 				return err
 			}
 			err = r.save(ctx, it, stepDeleted, "done", nil)
@@ -330,7 +397,7 @@ func (r *run) collection(ctx context.Context, it *store.TransferItem) error {
 // checked against its ETag (the MD5 of the stored bytes), and any object
 // that does not match read alone.
 func (r *run) readObjects(ctx context.Context, src *nextcloud.Client, kind, coll string) ([]nextcloud.Object, []byte, error) {
-	etags, err := src.ObjectETags(ctx, coll)
+	etags, err := src.ObjectETags(ctx, kind, coll)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -380,7 +447,7 @@ func readOne(ctx context.Context, src *nextcloud.Client, kind, coll, name, etag 
 		accepts = append(accepts, "text/vcard; version=4.0")
 	}
 	for _, a := range accepts {
-		data, err := src.GetObject(ctx, coll, name, a)
+		data, err := src.GetObject(ctx, kind, coll, name, a)
 		if err != nil {
 			return nil, err
 		}
@@ -426,17 +493,13 @@ func splitCards(export []byte) [][]byte {
 // time. An object already there (a run stopped half-way) is accepted only
 // if it has the same bytes.
 func (r *run) copyObjects(ctx context.Context, dst *nextcloud.Client, kind string, it *store.TransferItem, coll string, objects []nextcloud.Object) error {
-	ct := "text/calendar; charset=utf-8"
-	if kind == nextcloud.AddressBooks {
-		ct = "text/vcard; charset=utf-8"
-	}
 	var mu sync.Mutex
 	copied := 0
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.s.opt.Concurrency)
 	for _, o := range objects {
 		g.Go(recovering(func() error {
-			err := dst.PutObject(gctx, coll, o.Name, ct, o.Data)
+			err := dst.PutObject(gctx, kind, coll, o.Name, o.Data)
 			if errors.Is(err, nextcloud.ErrExists) {
 				_, err = readOne(gctx, dst, kind, coll, o.Name, o.ETag) // there from a stopped run: same bytes?
 			}
@@ -460,8 +523,8 @@ func (r *run) copyObjects(ctx context.Context, dst *nextcloud.Client, kind strin
 
 // verify checks that the target's collection holds every object with the
 // source's ETag: Nextcloud's ETag is the MD5 of the stored bytes.
-func verify(ctx context.Context, dst *nextcloud.Client, coll string, objects []nextcloud.Object) error {
-	have, err := dst.ObjectETags(ctx, coll)
+func verify(ctx context.Context, dst *nextcloud.Client, kind, coll string, objects []nextcloud.Object) error {
+	have, err := dst.ObjectETags(ctx, kind, coll)
 	if err != nil {
 		return err
 	}
@@ -477,7 +540,7 @@ func verify(ctx context.Context, dst *nextcloud.Client, coll string, objects []n
 // under "Contacts - <source's name>/", and checks its size: address books
 // have no trash bin, so this copy stays whatever happens next.
 func (r *run) saveExport(ctx context.Context, dst *nextcloud.Client, label string, export []byte) (string, error) {
-	dir := "/Contacts - " + fileSafe(r.src.Name)
+	dir := r.exportDir()
 	if err := dst.Mkdir(ctx, dir); err != nil {
 		return "", err
 	}
@@ -497,6 +560,10 @@ func (r *run) saveExport(ctx context.Context, dst *nextcloud.Client, label strin
 	return "", fmt.Errorf("%w: the saved export %s", errMismatch, p)
 }
 
+// exportDir is the folder of the target's files where the source's
+// address books are saved.
+func (r *run) exportDir() string { return "/Contacts - " + fileSafe(r.src.Name) }
+
 func fileSafe(s string) string {
 	s = strings.NewReplacer("/", "-", "\\", "-", "\x00", "").Replace(strings.TrimSpace(s))
 	if s == "" || s == "." || s == ".." {
@@ -505,19 +572,35 @@ func fileSafe(s string) string {
 	return s
 }
 
-// disable disables the source account, once every other item is done: an
-// account whose data did not all move stays as it is.
+// enable enables a source that was disabled, for the duration of the
+// transfer (the admin chose so): Nextcloud refuses OCS calls, the files
+// transfer included, as a disabled account (fixture 314).
+func (r *run) enable(ctx context.Context, it *store.TransferItem) error {
+	if it.Kind != "enable" {
+		return nil
+	}
+	if err := r.s.nc.As(r.t.Admin).SetAccountEnabled(ctx, r.t.Source, true); err != nil {
+		return err
+	}
+	return r.save(ctx, it, "enabled", "done", nil)
+}
+
+// disable disables the source account at the end: when the admin asked,
+// once every other item is done (an account whose data did not all move
+// stays as it is); when it was disabled before the transfer, always.
 func (r *run) disable(ctx context.Context, it *store.TransferItem) error {
 	if it.Kind != "disable" {
 		return nil
 	}
-	items, err := r.s.st.TransferItems(ctx, r.t.ID)
-	if err != nil {
-		return err
-	}
-	for _, o := range items {
-		if o.Kind != "disable" && o.State != "done" {
-			return errSkipped
+	if !r.data(it).Always {
+		items, err := r.s.st.TransferItems(ctx, r.t.ID)
+		if err != nil {
+			return err
+		}
+		for _, o := range items {
+			if o.Kind != "disable" && o.State != "done" {
+				return errSkipped
+			}
 		}
 	}
 	if err := r.s.nc.As(r.t.Admin).SetAccountEnabled(ctx, r.t.Source, false); err != nil {

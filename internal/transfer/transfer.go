@@ -55,39 +55,49 @@ func New(st *store.Store, nc *nextcloud.Client, q *jobs.Queue, log *slog.Logger,
 
 // Choice is what the admin chose to move.
 type Choice struct {
-	AllFiles      bool     `json:"allFiles"`     // the whole home in one files transfer
-	Folders       []string `json:"folders"`      // or these top-level files and folders
-	Calendars     []string `json:"calendars"`    // paths from the inventory
-	AddressBooks  []string `json:"addressBooks"` // paths from the inventory
-	DisableSource bool     `json:"disableSource"`
+	AllFiles     bool     `json:"allFiles"`     // the whole home in one files transfer
+	Folders      []string `json:"folders"`      // or these top-level files and folders
+	Calendars    []string `json:"calendars"`    // URIs from the inventory
+	AddressBooks []string `json:"addressBooks"` // URIs from the inventory
+	// EnableSource, for a disabled source, enables it for the duration of
+	// the transfer (Nextcloud refuses a disabled account's files transfer
+	// and shares) and disables it again at the end, whatever happened.
+	EnableSource  bool `json:"enableSource"`
+	DisableSource bool `json:"disableSource"`
 }
 
 // itemData is what the steps of an item keep in its journal line.
 type itemData struct {
-	Name       string             `json:"name,omitempty"`       // calendar or address book display name
-	TargetURI  string             `json:"targetUri,omitempty"`  // collection created for the target
-	TargetPath string             `json:"targetPath,omitempty"` // its path
+	Name       string             `json:"name,omitempty"`      // name of the copy
+	TargetURI  string             `json:"targetUri,omitempty"` // collection created for the target
+	Color      string             `json:"color,omitempty"`
 	Components []string           `json:"components,omitempty"`
 	Sharees    []nextcloud.Sharee `json:"sharees,omitempty"`
-	FilesID    string             `json:"filesId,omitempty"`    // the files app's transfer id
-	WaitSince  int64              `json:"waitSince,omitempty"`  // unix time the files step began waiting
-	ExportPath string             `json:"exportPath,omitempty"` // the .vcf saved in the target's files
+	FilesID    string             `json:"filesId,omitempty"`   // the files app's transfer id
+	WaitSince  int64              `json:"waitSince,omitempty"` // unix time the files step began waiting
+	// TooBig: the chosen files exceeded the target's free space when the
+	// transfer started, so a failure of the files step is likely for lack
+	// of space (Nextcloud's notification does not say why, fixtures 389–391).
+	TooBig     bool     `json:"tooBig,omitempty"`
+	Before     []string `json:"before,omitempty"`     // the target's top-level folders when the files transfer was accepted
+	Folder     string   `json:"folder,omitempty"`     // the one the files landed in, as Nextcloud named it
+	ExportPath string   `json:"exportPath,omitempty"` // the .vcf saved in the target's files
+	Always     bool     `json:"always,omitempty"`     // disable: also when an item failed (the source was disabled before)
 }
 
 // Start checks the choice against a fresh inventory, records the transfer
 // and its journal, queues the job (JobRun) that runs it, and returns the
-// transfer's id.
+// transfer's id. The store refuses a second active transfer of the same
+// source, and a source of an active transfer as a target (ErrBusy).
 func (s *Service) Start(ctx context.Context, admin, source, target string, ch Choice) (int64, error) {
-	for _, uid := range []string{source, target} {
-		if _, err := s.st.ActiveTransferOf(ctx, uid); err == nil {
-			return 0, ErrBusy
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return 0, err
-		}
-	}
 	inv, err := s.Inventory(ctx, admin, source, target)
 	if err != nil {
 		return 0, err
+	}
+	wasDisabled := !inv.Source.Enabled
+	filesChosen := ch.AllFiles || len(ch.Folders) > 0
+	if wasDisabled && filesChosen && !ch.EnableSource {
+		return 0, ErrSourceDisabled
 	}
 	targetCals, err := s.nc.As(target).Collections(ctx, nextcloud.Calendars)
 	if err != nil {
@@ -102,78 +112,94 @@ func (s *Service) Start(ctx context.Context, admin, source, target string, ch Ch
 		raw, _ := json.Marshal(d)
 		items = append(items, store.TransferItem{Kind: kind, Ref: ref, Label: label, Data: string(raw)})
 	}
+	enable := wasDisabled && ch.EnableSource
+	if enable {
+		add("enable", source, inv.Source.Name, itemData{})
+	}
 	if ch.AllFiles {
-		add("files", "/", "", itemData{})
+		add("files", "/", "", itemData{TooBig: tooBig(inv.FilesSize, inv.Target)})
 	} else {
 		for _, f := range ch.Folders {
-			if !hasFile(inv.Files, f) {
+			e, ok := findFile(inv.Files, f)
+			if !ok {
 				return 0, fmt.Errorf("%w: %s", ErrNotInInventory, f)
 			}
-			add("files", f, strings.TrimPrefix(f, "/"), itemData{})
+			add("files", f, strings.TrimPrefix(f, "/"), itemData{TooBig: tooBig(e.Size, inv.Target)})
 		}
 	}
-	taken := map[string]bool{}
-	for _, c := range targetCals {
-		taken[c.URI] = true
-	}
-	for _, p := range ch.Calendars {
-		c, ok := findCalendar(inv.Calendars, p)
-		if !ok {
-			return 0, fmt.Errorf("%w: %s", ErrNotInInventory, p)
+	for _, kind := range []string{nextcloud.Calendars, nextcloud.AddressBooks} {
+		mine, chosen, theirs, item := inv.Calendars, ch.Calendars, targetCals, "calendar"
+		if kind == nextcloud.AddressBooks {
+			mine, chosen, theirs, item = inv.AddressBooks, ch.AddressBooks, targetBooks, "addressbook"
 		}
-		uri := freeURI(c.URI+"-"+source, taken)
-		add("calendar", c.Path, c.Name, itemData{Name: c.Name + " (" + inv.Source.Name + ")", TargetURI: uri, Components: c.components, Sharees: c.sharees})
-	}
-	taken = map[string]bool{}
-	for _, b := range targetBooks {
-		taken[b.URI] = true
-	}
-	for _, p := range ch.AddressBooks {
-		b, ok := findBook(inv.AddressBooks, p)
-		if !ok {
-			return 0, fmt.Errorf("%w: %s", ErrNotInInventory, p)
+		uris, names := map[string]bool{}, map[string]bool{}
+		for _, c := range theirs {
+			uris[c.URI] = true
+			if c.Owner == target && !c.Deleted {
+				names[c.Name] = true
+			}
 		}
-		uri := freeURI(b.URI+"-"+source, taken)
-		add("addressbook", b.Path, b.Name, itemData{Name: b.Name + " (" + inv.Source.Name + ")", TargetURI: uri})
+		for _, uri := range chosen {
+			c, ok := findCollection(mine, uri)
+			if !ok {
+				return 0, fmt.Errorf("%w: %s", ErrNotInInventory, uri)
+			}
+			name := c.Name
+			if names[name] {
+				name = c.Name + " (" + inv.Source.Name + ")"
+			}
+			names[name] = true
+			add(item, c.URI, c.Name, itemData{Name: name, TargetURI: freeURI(c.URI, uris), Color: c.Color,
+				Components: c.components, Sharees: shareesFor(c.Sharees, target)})
+		}
 	}
-	if len(items) == 0 {
+	if len(items) == 0 || (enable && len(items) == 1) {
 		return 0, ErrNothing
 	}
-	if ch.DisableSource {
-		add("disable", source, inv.Source.Name, itemData{})
+	if ch.DisableSource || enable {
+		add("disable", source, inv.Source.Name, itemData{Always: enable})
 	}
-	id, err := s.st.CreateTransfer(ctx, store.Transfer{Source: source, Target: target, Admin: admin}, items)
+	id, err := s.st.CreateTransfer(ctx, store.Transfer{Source: source, Target: target, Admin: admin, SourceWasDisabled: wasDisabled}, items)
+	if errors.Is(err, store.ErrBusy) {
+		return 0, fmt.Errorf("%w: %w", ErrBusy, err)
+	}
 	if err != nil {
 		return 0, err
 	}
 	return id, s.enqueue(ctx, id)
 }
 
-func hasFile(files []FileEntry, p string) bool {
-	for _, f := range files {
-		if f.Path == p {
-			return true
+// tooBig reports whether size bytes exceed what target has free.
+func tooBig(size int64, target Person) bool { return !target.Unlimited && size > target.Free }
+
+// shareesFor is the sharees a copy owned by target gets: every one of the
+// source's, except target itself.
+func shareesFor(sharees []nextcloud.Sharee, target string) []nextcloud.Sharee {
+	var out []nextcloud.Sharee
+	for _, sh := range sharees {
+		if sh.Kind() != "user" || sh.ID() != target {
+			out = append(out, sh)
 		}
 	}
-	return false
+	return out
 }
 
-func findCalendar(cals []CalendarInfo, p string) (CalendarInfo, bool) {
-	for _, c := range cals {
-		if c.Path == p {
+func findFile(files []FileEntry, p string) (FileEntry, bool) {
+	for _, f := range files {
+		if f.Path == p {
+			return f, true
+		}
+	}
+	return FileEntry{}, false
+}
+
+func findCollection(colls []CalendarInfo, uri string) (CalendarInfo, bool) {
+	for _, c := range colls {
+		if c.URI == uri {
 			return c, true
 		}
 	}
 	return CalendarInfo{}, false
-}
-
-func findBook(books []BookInfo, p string) (BookInfo, bool) {
-	for _, b := range books {
-		if b.Path == p {
-			return b, true
-		}
-	}
-	return BookInfo{}, false
 }
 
 var uriUnsafe = regexp.MustCompile(`[^a-z0-9_-]+`)
@@ -207,13 +233,18 @@ func recovering(f func() error) func() error {
 // of tests returns it to play a crash.
 var errStop = errors.New("transfer: stopped")
 
+// errWaiting ends a run while files wait for Nextcloud's background jobs:
+// Run is to be called again later.
+var errWaiting = errors.New("transfer: waiting for Nextcloud's background jobs")
+
 // Run runs (or resumes) transfer id from its journal: every item not done
-// yet goes on from its last step. Files transfers are requested and
-// accepted first, so that Nextcloud's background jobs move them while
-// calendars and address books are copied; then Run waits for them. An item
-// that fails for good is recorded as failed and the others go on; an error
-// that may pass (Nextcloud unreachable) is returned, and the job queue runs
-// Run again later.
+// yet goes on from its last step. A source disabled before is enabled
+// first when the admin chose so. Files transfers are requested and
+// accepted, so that Nextcloud's background jobs move them while calendars
+// and address books are copied; then Run looks once whether they moved and,
+// if not yet, returns errWaiting. An item that fails for good is recorded
+// as failed and the others go on; an error that may pass (Nextcloud
+// unreachable) is returned, and the job queue runs Run again later.
 func (s *Service) Run(ctx context.Context, id int64) error {
 	t, err := s.st.Transfer(ctx, id)
 	if err != nil {
@@ -232,30 +263,49 @@ func (s *Service) Run(ctx context.Context, id int64) error {
 	src, dst, err := s.people(ctx, t.Admin, t.Source, t.Target)
 	if err != nil {
 		if errors.Is(err, ErrUnknownAccount) || errors.Is(err, ErrTargetDisabled) || errors.Is(err, ErrSameAccount) {
-			s.st.SetTransferState(ctx, id, "failed", ErrorCode(err))
-			return nil
+			if t.SourceWasDisabled {
+				// Leave the source as the admin found it, if it still exists.
+				if err := s.nc.As(t.Admin).SetAccountEnabled(ctx, t.Source, false); err != nil && !errors.Is(err, nextcloud.ErrNotFound) {
+					return err
+				}
+			}
+			return s.st.SetTransferState(ctx, id, "failed", ErrorCode(err))
 		}
 		return err
 	}
 	r := &run{s: s, t: t, src: src, dst: dst}
-	// Phases: files up to "accepted", then collections, then the wait for
-	// files, then the last steps.
-	phases := []func(context.Context, *store.TransferItem) error{r.filesStart, r.collection, r.filesWait, r.disable}
-	for _, phase := range phases {
+	// Phases: enabling a disabled source, files up to "accepted", then
+	// collections, then the files' outcome; then the notifications, sent
+	// while the source can still receive one; then disabling it.
+	phases := []func(context.Context, *store.TransferItem) error{r.enable, r.filesStart, r.collection, r.filesWait, r.disable}
+	for n, phase := range phases {
+		waiting := false
 		for i := range items {
 			it := &items[i]
 			if it.State == "done" || it.State == "failed" {
 				continue
 			}
-			if err := phase(ctx, it); err != nil {
-				if errors.Is(err, errStop) || !permanent(err) {
-					return err
-				}
+			err := phase(ctx, it)
+			switch {
+			case err == nil:
+			case errors.Is(err, errWaiting):
+				waiting = true
+			case errors.Is(err, errStop) || !permanent(err):
+				return err
+			default:
 				it.State, it.Error = "failed", ErrorCode(err)
 				s.log.WarnContext(ctx, "transfer item failed", "transfer", id, "item", it.Seq, "kind", it.Kind, "error", err)
 				if err := s.st.SaveTransferItem(ctx, *it); err != nil {
 					return err
 				}
+			}
+		}
+		if waiting {
+			return errWaiting
+		}
+		if n == 3 { // after the files' outcome, before disabling
+			if err := r.notify(ctx, items); err != nil {
+				return err
 			}
 		}
 	}
@@ -272,7 +322,7 @@ func permanent(err error) bool {
 		return ne.Permanent()
 	}
 	return errors.Is(err, errMismatch) || errors.Is(err, nextcloud.ErrSameUID) || errors.Is(err, nextcloud.ErrExists) ||
-		errors.Is(err, errFilesFailed) || errors.Is(err, errFilesTimeout) || errors.Is(err, errSkipped) ||
+		errors.Is(err, errFilesFailed) || errors.Is(err, errFilesNoSpace) || errors.Is(err, errFilesTimeout) || errors.Is(err, errSkipped) ||
 		errors.Is(err, jobs.ErrPanicked)
 }
 
@@ -301,12 +351,15 @@ func (r *run) save(ctx context.Context, it *store.TransferItem, step, state stri
 
 func (r *run) data(it *store.TransferItem) itemData {
 	var d itemData
-	json.Unmarshal([]byte(it.Data), &d)
+	decode(it.Data, &d)
 	return d
 }
 
-// finish sets the transfer's final state and notifies the two accounts and
-// the admin.
+// decode reads an item's journal data; a line written by no step yet is
+// empty data.
+func decode(raw string, d *itemData) { json.Unmarshal([]byte(raw), d) }
+
+// finish sets the transfer's final state.
 func (r *run) finish(ctx context.Context, items []store.TransferItem) error {
 	failed := 0
 	for _, it := range items {
@@ -320,9 +373,5 @@ func (r *run) finish(ctx context.Context, items []store.TransferItem) error {
 	} else if failed > 0 {
 		state = "partial"
 	}
-	if err := r.s.st.SetTransferState(ctx, r.t.ID, state, ""); err != nil {
-		return err
-	}
-	r.notify(ctx, state, failed, len(items))
-	return nil
+	return r.s.st.SetTransferState(ctx, r.t.ID, state, "")
 }

@@ -107,8 +107,7 @@ func newLab(t testing.TB) *lab {
 
 func shareCalendar(t testing.TB, as *nextcloud.Client, uri, with string) {
 	t.Helper()
-	coll := "/remote.php/dav/calendars/" + as.User() + "/" + uri + "/"
-	if err := as.ShareCalendar(context.Background(), coll, []nextcloud.Sharee{{UID: with, ReadWrite: true}}); err != nil {
+	if err := as.Share(context.Background(), nextcloud.Calendars, uri, []nextcloud.Sharee{nextcloud.UserSharee(with, true)}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -117,16 +116,17 @@ func shareCalendar(t testing.TB, as *nextcloud.Client, uri, with string) {
 // disabling alice.
 func (l *lab) everything() Choice {
 	return Choice{AllFiles: true,
-		Calendars:     []string{"/remote.php/dav/calendars/alice/personal/", "/remote.php/dav/calendars/alice/team-cal/"},
-		AddressBooks:  []string{"/remote.php/dav/addressbooks/users/alice/contacts/"},
+		Calendars:     []string{"personal", "team-cal"},
+		AddressBooks:  []string{"contacts"},
 		DisableSource: true}
 }
 
-// runToEnd runs the transfer until it is over.
+// runToEnd runs the transfer until it is over, as the job queue does:
+// again after each wait for Nextcloud's background jobs.
 func (l *lab) runToEnd(t testing.TB, id int64) store.Transfer {
 	t.Helper()
 	ctx := context.Background()
-	if err := l.svc.Run(ctx, id); err != nil {
+	if err := runWaiting(ctx, l.svc, id); err != nil {
 		t.Fatalf("run: %v", err)
 	}
 	tr, err := l.st.Transfer(ctx, id)
@@ -136,11 +136,23 @@ func (l *lab) runToEnd(t testing.TB, id int64) store.Transfer {
 	return tr
 }
 
+// runWaiting calls Run again while it waits for Nextcloud's background
+// jobs, and returns its first other outcome.
+func runWaiting(ctx context.Context, svc *Service, id int64) error {
+	for {
+		err := svc.Run(ctx, id)
+		if !errors.Is(err, errWaiting) {
+			return err
+		}
+		time.Sleep(svc.opt.Poll)
+	}
+}
+
 // checkMoved checks that bob has everything, once, byte for byte, and that
 // what alice had is gone from her account (calendars in her trash bin).
 func (l *lab) checkMoved(t testing.TB) {
 	t.Helper()
-	cal := l.nc.Objects("bob", "calendars", "team-cal-alice")
+	cal := l.nc.Objects("bob", "calendars", "team-cal")
 	if len(cal) != len(l.ics) {
 		t.Fatalf("bob's team calendar has %d objects, want %d", len(cal), len(l.ics))
 	}
@@ -149,10 +161,10 @@ func (l *lab) checkMoved(t testing.TB) {
 			t.Errorf("event %s changed in the copy", name)
 		}
 	}
-	if got := l.nc.Objects("bob", "calendars", "personal-alice"); len(got) != 1 || !strings.Contains(string(got["lf.ics"]), "\nUID:lf-only\n") {
+	if got := l.nc.Objects("bob", "calendars", "personal-2"); len(got) != 1 || !strings.Contains(string(got["lf.ics"]), "\nUID:lf-only\n") {
 		t.Errorf("bob's copy of the personal calendar = %q", got)
 	}
-	cards := l.nc.Objects("bob", "addressbooks", "contacts-alice")
+	cards := l.nc.Objects("bob", "addressbooks", "contacts")
 	if len(cards) != len(l.vcf) {
 		t.Fatalf("bob's address book has %d cards, want %d", len(cards), len(l.vcf))
 	}
@@ -164,7 +176,7 @@ func (l *lab) checkMoved(t testing.TB) {
 	if got := l.nc.Objects("alice", "addressbooks", "contacts"); len(got) != 0 {
 		t.Errorf("alice still has %d cards", len(got))
 	}
-	if n := len(l.nc.Objects("bob", "calendars", "team-cal-alice-2")); n != 0 {
+	if n := len(l.nc.Objects("bob", "calendars", "team-cal-2")); n != 0 {
 		t.Error("a second copy of the calendar was made")
 	}
 	var owners []string
@@ -186,10 +198,10 @@ func TestTransferEverything(t *testing.T) {
 	if inv.FilesCount != 3 || len(inv.Files) != 2 || len(inv.Received) != 1 || len(inv.Shares) != 2 {
 		t.Errorf("files inventory = %+v", inv)
 	}
-	if len(inv.Calendars) != 2 || inv.Calendars[1].Objects != 3 || strings.Join(inv.Calendars[1].Sharees, ",") != "carol" {
+	if len(inv.Calendars) != 2 || inv.Calendars[1].Objects != 3 || len(inv.Calendars[1].Sharees) != 1 || inv.Calendars[1].Sharees[0].ID() != "carol" {
 		t.Errorf("calendars inventory = %+v", inv.Calendars)
 	}
-	if len(inv.AddressBooks) != 1 || inv.AddressBooks[0].Cards != 3 {
+	if len(inv.AddressBooks) != 1 || inv.AddressBooks[0].Objects != 3 {
 		t.Errorf("address books inventory = %+v", inv.AddressBooks)
 	}
 	id, err := l.svc.Start(ctx, "camille", "alice", "bob", l.everything())
@@ -206,6 +218,9 @@ func TestTransferEverything(t *testing.T) {
 		t.Fatalf("transfer state %s: %+v", tr.State, items)
 	}
 	l.checkMoved(t)
+	if rep, _ := l.svc.Detail(ctx, id); !strings.HasPrefix(rep.Items[0].Folder, "Transferred from Alice Départ on 20") {
+		t.Errorf("files landed in %q", rep.Items[0].Folder)
+	}
 	export := 0
 	for _, card := range l.vcf {
 		export += len(card)
@@ -223,7 +238,7 @@ func TestTransferEverything(t *testing.T) {
 	bobCals, _ := l.svc.nc.As("bob").Collections(ctx, nextcloud.Calendars)
 	shared := false
 	for _, c := range bobCals {
-		if c.URI == "team-cal-alice" && len(c.Sharees) == 1 && c.Sharees[0].UID == "carol" && c.Sharees[0].ReadWrite {
+		if c.URI == "team-cal" && c.Name == "Équipe" && len(c.Sharees) == 1 && c.Sharees[0].ID() == "carol" && c.Sharees[0].ReadWrite {
 			shared = true
 		}
 	}
@@ -285,7 +300,7 @@ func TestResumeAfterEveryStep(t *testing.T) {
 				}
 				return nil
 			}
-			if err := l.svc.Run(ctx, id); !errors.Is(err, errStop) {
+			if err := runWaiting(ctx, l.svc, id); !errors.Is(err, errStop) {
 				t.Fatalf("first run: %v", err)
 			}
 			l.svc.afterStep = nil
@@ -308,7 +323,7 @@ func TestFailuresKeepTheSource(t *testing.T) {
 		wantCode  string // error of the failed item
 	}{
 		{"server errors on every PUT of an event", func(r *http.Request) (int, time.Duration) {
-			if r.Method == "PUT" && strings.Contains(r.URL.Path, "/calendars/bob/team-cal-alice/") {
+			if r.Method == "PUT" && strings.Contains(r.URL.Path, "/calendars/bob/team-cal/") {
 				return 503, 0
 			}
 			return 0, 0
@@ -335,7 +350,7 @@ func TestFailuresKeepTheSource(t *testing.T) {
 				t.Fatal(err)
 			}
 			l.nc.SetFault(c.fault)
-			err = l.svc.Run(ctx, id)
+			err = runWaiting(ctx, l.svc, id)
 			tr, _ := l.st.Transfer(ctx, id)
 			if c.wantState == "" {
 				// A passing failure: the run stops, to be retried.
@@ -386,7 +401,7 @@ func TestStartRefusals(t *testing.T) {
 		{"alice", "gone", Choice{AllFiles: true}, ErrTargetDisabled},
 		{"alice", "bob", Choice{}, ErrNothing},
 		{"alice", "bob", Choice{Folders: []string{"/from-carol.txt"}}, ErrNotInInventory},
-		{"alice", "bob", Choice{Calendars: []string{"/remote.php/dav/calendars/carol/x/"}}, ErrNotInInventory},
+		{"alice", "bob", Choice{Calendars: []string{"x"}}, ErrNotInInventory},
 	}
 	for _, c := range cases {
 		if _, err := l.svc.Start(ctx, "camille", c.source, c.target, c.choice); !errors.Is(err, c.want) {

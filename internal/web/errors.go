@@ -50,6 +50,7 @@ var statusTable = []struct {
 	{"transfer_same_account", http.StatusBadRequest},
 	{"transfer_unknown_account", http.StatusBadRequest},
 	{"transfer_target_disabled", http.StatusBadRequest},
+	{"transfer_source_disabled", http.StatusBadRequest},
 	{"transfer_nothing", http.StatusBadRequest},
 	{"transfer_not_in_inventory", http.StatusBadRequest},
 	{"transfer_busy", http.StatusConflict},

@@ -118,7 +118,7 @@ let axeSource
 const require = createRequire(import.meta.url)
 
 /** AssoKit's own tree in the page (what the accessibility check covers). */
-export const assokitRoot = '#content'
+export const assokitRoot = '#content-vue'
 
 /**
  * Runs axe-core in the page on AssoKit's tree (or on scope) and fails on
@@ -146,7 +146,7 @@ export async function checkA11y(page, scope = assokitRoot) {
  * @param {import('playwright-core').Page} page the page
  * @param {string} text a selector of some text of the page
  */
-export async function checkOpaquePanel(page, text = assokitRoot + ' p') {
+export async function checkOpaquePanel(page, text = assokitRoot + ' h2') {
 	const chain = await page.locator(text).first().evaluate((el) => {
 		const out = []
 		for (let e = el; e && e !== document.body; e = e.parentElement) {
@@ -196,4 +196,24 @@ export async function inView(target) {
 		const top = document.getElementById('header')?.getBoundingClientRect().bottom ?? 0
 		return r.height > 0 && r.top >= top - 1 && r.bottom <= window.innerHeight + 1
 	})
+}
+
+/**
+ * Swipes up by distance pixels from (x, y) with one finger, through
+ * Chromium's DevTools protocol (playwright-core has no swipe): real touch
+ * events, so the browser scrolls what a finger there would scroll.
+ * @param {import('playwright-core').Page} page the page (its context has hasTouch)
+ * @param {number} x where the finger lands
+ * @param {number} y where the finger lands
+ * @param {number} distance how far up it moves
+ */
+export async function swipeUp(page, x, y, distance) {
+	const cdp = await page.context().newCDPSession(page)
+	await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y }] })
+	for (let d = 10; d <= distance; d += 10) {
+		await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x, y: y - d }] })
+	}
+	await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] })
+	await cdp.detach()
+	await page.waitForTimeout(100)
 }

@@ -51,3 +51,25 @@ test('the admin moves a departing member\'s data to another account', async () =
 	assert.deepEqual(errors, [])
 	await page.close()
 })
+
+test('a disabled member: the page says so and offers to enable the account for the transfer', async () => {
+	const page = await env.browser.newPage({ viewport: { width: 390, height: 844 } })
+	const errors = []
+	page.on('pageerror', (e) => errors.push(e.message))
+	await signIn(page, env.baseURL, 'camille', 'transfers')
+	await page.getByRole('heading', { name: 'Transferts', exact: true }).waitFor({ timeout: 15000 })
+	await pick(page, 'data-source', 'Paul')
+	await pick(page, 'data-target', 'Léa')
+	await page.locator('[data-inventory]').click()
+	const note = page.locator('[data-source-disabled]')
+	await note.getByText('Le compte de Paul Fournier est désactivé').waitFor({ timeout: 15000 })
+	await page.locator('[data-space]').getByText('Léa Laurent n\'a pas de limite d\'espace.').waitFor()
+	assert.equal(await page.locator('[data-start]').isDisabled(), true, 'files of a disabled account cannot move without enabling it')
+	await note.getByText('Activer le compte de Paul Fournier pendant le transfert').click()
+	await page.locator('[data-confirmation]').getByText('Le compte de Paul Fournier est activé pendant le transfert').waitFor()
+	assert.equal(await page.locator('[data-start]').isDisabled(), false)
+	if (process.env.ASSOKIT_SCREENSHOTS) {
+		await page.screenshot({ path: process.env.ASSOKIT_SCREENSHOTS + '/transfer-disabled.png', fullPage: true })
+	}
+	assert.deepEqual(errors, [])
+})

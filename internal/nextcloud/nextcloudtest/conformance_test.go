@@ -62,6 +62,7 @@ func readExchange(file string) (exchange, bool) {
 	_, resp, _ = strings.Cut(resp, "\n") // the rest of the line may hold the timing: "(40 ms)"
 	rhead, rbody, _ := strings.Cut(strings.TrimLeft(resp, "\n"), "\n\n")
 	fmt.Sscanf(strings.SplitN(rhead, "\n", 2)[0], "HTTP/1.1 %d", &ex.status)
+	rbody, _, _ = strings.Cut(rbody, "\n=== ") // a NOTE or the SERVER LOG may follow
 	ex.respBody = []byte(strings.TrimSpace(rbody))
 	return ex, true
 }

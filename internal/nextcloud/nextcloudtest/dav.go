@@ -2,7 +2,6 @@ package nextcloudtest
 
 import (
 	"bytes"
-	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/xml"
@@ -27,15 +26,17 @@ type collection struct {
 	displayName string
 	description string
 	components  []string // calendars only
+	color       string   // calendars only: calendar-color as sent (fixture 355)
 	objects     map[string]*object
 	ctag        int
-	sharees     []sharee  // calendars only
+	sharees     []sharee
 	deletedAt   time.Time // calendars only: in the owner's trash bin
 }
 
-// sharee is a user a calendar is shared with (Sharing/Plugin.php).
+// sharee is a principal a calendar or an address book is shared with
+// (Sharing/Plugin.php): a user, a group or a team (fixtures 340–351).
 type sharee struct {
-	href      string // principal:principals/users/<uid>
+	href      string // principal:principals/users/<uid>, …/groups/<gid>, …/circles/<id>
 	readWrite bool
 }
 
@@ -47,12 +48,13 @@ type object struct {
 }
 
 const (
-	nsDAV  = "DAV:"
-	nsCal  = "urn:ietf:params:xml:ns:caldav"
-	nsCard = "urn:ietf:params:xml:ns:carddav"
-	nsCS   = "http://calendarserver.org/ns/"
-	nsOC   = "http://owncloud.org/ns"
-	nsNC   = "http://nextcloud.com/ns" // Nextcloud's CalDAV trash bin namespace (x1: in answers)
+	nsDAV   = "DAV:"
+	nsCal   = "urn:ietf:params:xml:ns:caldav"
+	nsCard  = "urn:ietf:params:xml:ns:carddav"
+	nsCS    = "http://calendarserver.org/ns/"
+	nsOC    = "http://owncloud.org/ns"
+	nsNC    = "http://nextcloud.com/ns" // Nextcloud's CalDAV trash bin namespace (x1: in answers)
+	nsApple = "http://apple.com/ns/ical/"
 )
 
 // trashRetention is dav's calendarRetentionObligation default: 30 days.
@@ -67,7 +69,7 @@ func (s *Server) davLocked(uid string) *userDAV {
 		return d
 	}
 	d = &userDAV{files: webdav.NewMemFS(), locks: webdav.NewMemLS(),
-		cals: map[string]*collection{}, books: map[string]*collection{}, mounts: map[string]string{}}
+		cals: map[string]*collection{}, books: map[string]*collection{}, mounts: map[string]*mount{}}
 	d.handler = &webdav.Handler{Prefix: "/remote.php/dav/files/" + uid, FileSystem: d.files, LockSystem: d.locks}
 	s.dav[uid] = d
 	return d
@@ -78,26 +80,7 @@ func (s *Server) PutFile(uid, p string, content []byte) error {
 	s.mu.Lock()
 	d := s.davLocked(uid)
 	s.mu.Unlock()
-	ctx := context.Background()
-	dir := path.Dir(path.Clean("/" + p))
-	if err := d.files.Mkdir(ctx, dir, 0o755); err != nil && dir != "/" {
-		// MkdirAll
-		parts := strings.Split(strings.Trim(dir, "/"), "/")
-		cur := ""
-		for _, part := range parts {
-			cur += "/" + part
-			d.files.Mkdir(ctx, cur, 0o755)
-		}
-	}
-	f, err := d.files.OpenFile(ctx, path.Clean("/"+p), 0x241 /* O_WRONLY|O_CREATE|O_TRUNC */, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(content); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return writeFile(d.files, p, content)
 }
 
 // PutCalendar creates (or renames) a calendar of uid.
@@ -137,14 +120,68 @@ func (s *Server) putCollection(uid, kind, uri, displayName string) {
 
 // ShareCalendarWith shares a calendar of owner with another user (seeding).
 func (s *Server) ShareCalendarWith(owner, uri, with string, readWrite bool) error {
+	return s.ShareCollection(owner, "calendars", uri, "principals/users/"+with, readWrite)
+}
+
+// ShareCollection shares a calendar ("calendars") or an address book
+// ("addressbooks") of owner with a principal: "principals/users/<uid>",
+// "principals/groups/<gid>" or "principals/circles/<team id>" (seeding).
+func (s *Server) ShareCollection(owner, kind, uri, principal string, readWrite bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.davLocked(owner).cals[uri]
+	c := s.davLocked(owner).collections(kind)[uri]
 	if c == nil {
-		return fmt.Errorf("no calendar %s of %s", uri, owner)
+		return fmt.Errorf("no %s %s of %s", kind, uri, owner)
 	}
-	c.sharees = append(c.sharees, sharee{href: "principal:principals/users/" + with, readWrite: readWrite})
+	c.sharees = append(c.sharees, sharee{href: "principal:" + principal, readWrite: readWrite})
 	return nil
+}
+
+// AddTeam creates a team (a circle of the Teams app) with its members.
+func (s *Server) AddTeam(id, name string, members ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.teams[id] = team{name: name, members: members}
+}
+
+// team is a circle of the Teams app.
+type team struct {
+	name    string
+	members []string
+}
+
+// principalNameLocked is the oc:common-name of a principal, and whether
+// the principal exists: a user's display name, a group's id, a team's name
+// (fixture 345).
+func (s *Server) principalNameLocked(principal string) (string, bool) {
+	kind, id, _ := strings.Cut(strings.TrimPrefix(principal, "principals/"), "/")
+	switch kind {
+	case "users":
+		if u := s.users[id]; u != nil {
+			return u.DisplayName, true
+		}
+	case "groups":
+		return id, s.groups[id]
+	case "circles":
+		t, ok := s.teams[id]
+		return t.name, ok
+	}
+	return "", false
+}
+
+// reachesLocked reports whether a sharee's principal includes user.
+func (s *Server) reachesLocked(sh sharee, user string) bool {
+	kind, id, _ := strings.Cut(strings.TrimPrefix(sh.href, "principal:principals/"), "/")
+	switch kind {
+	case "users":
+		return id == user
+	case "groups":
+		u := s.users[user]
+		return u != nil && hasGroup(u.Groups, id)
+	case "circles":
+		return slices.Contains(s.teams[id].members, user)
+	}
+	return false
 }
 
 // PutObject stores a calendar object or a vCard as is (seeding). kind is
@@ -220,8 +257,9 @@ func (s *Server) serveDAV(w http.ResponseWriter, r *http.Request) {
 	if kind == "addressbooks" {
 		rest = strings.TrimPrefix(rest, "users/")
 	}
+	// r.URL.Path is decoded once, as Nextcloud decodes it: "jean%20dupont"
+	// is "jean dupont", "jean%2520dupont" is "jean%20dupont" (fixtures 301–303).
 	owner, rest, _ := strings.Cut(rest, "/")
-	owner, _ = url.PathUnescape(owner)
 	switch kind {
 	case "files":
 		s.serveFiles(w, r, who.user, owner)
@@ -250,7 +288,11 @@ func (s *Server) serveFiles(w http.ResponseWriter, r *http.Request, user, owner 
 		}
 		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 		w.WriteHeader(http.StatusMultiStatus)
-		fmt.Fprintf(w, `<?xml version="1.0"?>`+"\n"+`<d:multistatus xmlns:d="DAV:" xmlns:s="http://sabredav.org/ns" xmlns:oc="http://owncloud.org/ns" xmlns:nc="http://nextcloud.org/ns"><d:response><d:href>/remote.php/dav/files/%s/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>`, url.PathEscape(owner))
+		fmt.Fprintf(w, `<?xml version="1.0"?>`+"\n"+`<d:multistatus xmlns:d="DAV:" xmlns:s="http://sabredav.org/ns" xmlns:oc="http://owncloud.org/ns" xmlns:nc="http://nextcloud.org/ns"><d:response><d:href>%s</d:href><d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>`, sabrePath("/remote.php/dav/files/"+owner+"/"))
+		return
+	}
+	if r.Method == "PROPFIND" {
+		s.propfindFiles(w, r, user, d)
 		return
 	}
 	// Count file content: downloaded bodies and uploaded ones.
@@ -301,13 +343,19 @@ func (s *Server) serveCollections(w http.ResponseWriter, r *http.Request, user, 
 	defer s.mu.Unlock()
 	d := s.davLocked(user)
 	colls := d.collections(kind)
-	home := "/remote.php/dav/calendars/" + url.PathEscape(user) + "/"
+	home := "/remote.php/dav/calendars/" + user + "/"
 	if kind == "addressbooks" {
-		home = "/remote.php/dav/addressbooks/users/" + url.PathEscape(user) + "/"
+		home = "/remote.php/dav/addressbooks/users/" + user + "/"
 	}
 	collURI, name, _ := strings.Cut(strings.TrimSuffix(rest, "/"), "/")
-	name, _ = url.PathUnescape(name)
 	c := colls[collURI]
+	if c == nil {
+		if c = s.sharedInLocked(user, kind, collURI); c != nil && r.Method != "PROPFIND" && r.Method != "REPORT" && r.Method != "GET" {
+			// The fake serves a sharee reads only.
+			sabreError(w, http.StatusForbidden, `Sabre\DAV\Exception\Forbidden`, "Permission denied")
+			return
+		}
+	}
 
 	switch {
 	case r.Method == "PROPFIND" && collURI == "":
@@ -318,8 +366,8 @@ func (s *Server) serveCollections(w http.ResponseWriter, r *http.Request, user, 
 			for _, uri := range sortedKeys(colls) {
 				writeResponse(&b, home+uri+"/", s.collProps(colls[uri], kind), props)
 			}
+			s.writeSharedIn(&b, user, kind, home, props)
 			if kind == "calendars" {
-				s.writeSharedIn(&b, user, home, props)
 				writeResponse(&b, home+"inbox/", specialProps("cal:schedule-inbox"), props)
 				writeResponse(&b, home+"outbox/", specialProps("cal:schedule-outbox"), props)
 				writeResponse(&b, home+"trashbin/", specialProps("nc:trash-bin"), props)
@@ -338,6 +386,7 @@ func (s *Server) serveCollections(w http.ResponseWriter, r *http.Request, user, 
 		if kind == "calendars" {
 			nc.components = []string{"VEVENT", "VTODO"}
 			nc.description = xmlText(body, "calendar-description")
+			nc.color = xmlText(body, "calendar-color")
 		} else {
 			nc.description = xmlText(body, "addressbook-description")
 		}
@@ -393,7 +442,7 @@ func (s *Server) serveCollection(w http.ResponseWriter, r *http.Request, colls m
 				if wanted != nil && !wanted[n] {
 					continue
 				}
-				writeResponse(&b, href+url.PathEscape(n), objectProps(c.objects[n], kind), props)
+				writeResponse(&b, href+n, objectProps(c.objects[n], kind), props)
 			}
 		}
 		multistatus(w, b.Bytes())
@@ -407,11 +456,7 @@ func (s *Server) serveCollection(w http.ResponseWriter, r *http.Request, colls m
 		}
 		w.WriteHeader(http.StatusNoContent)
 	case "POST":
-		if kind != "calendars" {
-			sabreError(w, http.StatusNotImplemented, `Sabre\DAV\Exception\NotImplemented`, "POST is not implemented")
-			return
-		}
-		s.shareCalendar(w, r, c)
+		s.shareCollection(w, r, c)
 	case "MOVE":
 		dest, _ := url.Parse(r.Header.Get("Destination"))
 		if kind != "calendars" || c.deletedAt.IsZero() || dest == nil || path.Base(dest.Path) != c.uri ||
@@ -475,8 +520,14 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, c *collecti
 				}
 			}
 		}
+		changed := false
+		if kind == "calendars" {
+			body, changed = s.scheduleLocked(c.owner, body, r.Header.Get("Schedule-Reply"))
+		}
 		created := c.put(name, body, s.now())
-		w.Header().Set("ETag", `"`+c.objects[name].etag+`"`)
+		if !changed {
+			w.Header().Set("ETag", `"`+c.objects[name].etag+`"`)
+		}
 		if created {
 			w.WriteHeader(http.StatusCreated)
 		} else {
@@ -557,7 +608,18 @@ func specialProps(rt string) propSet {
 }
 
 func (s *Server) collProps(c *collection, kind string) propSet {
+	var inv strings.Builder
+	for _, sh := range c.sharees {
+		access := "<oc:read/>"
+		if sh.readWrite {
+			access = "<oc:read-write/>"
+		}
+		cn, _ := s.principalNameLocked(strings.TrimPrefix(sh.href, "principal:"))
+		inv.WriteString("<oc:user><d:href>" + html.EscapeString(sh.href) + "</d:href><oc:common-name>" + html.EscapeString(cn) +
+			"</oc:common-name><oc:invite-accepted/><oc:access>" + access + "</oc:access></oc:user>")
+	}
 	p := propSet{
+		"oc:invite":          inv.String(),
 		"d:displayname":      html.EscapeString(c.displayName),
 		"cs:getctag":         fmt.Sprintf("http://sabre.io/ns/sync/%d", c.ctag),
 		"d:sync-token":       fmt.Sprintf("http://sabre.io/ns/sync/%d", c.ctag),
@@ -569,20 +631,6 @@ func (s *Server) collProps(c *collection, kind string) propSet {
 			p["d:resourcetype"] = `<d:collection/><x1:deleted-calendar xmlns:x1="http://nextcloud.com/ns"/>`
 			p["x1:deleted-at"] = c.deletedAt.UTC().Format("2006-01-02T15:04:05+00:00")
 		}
-		var inv strings.Builder
-		for _, sh := range c.sharees {
-			access := "<oc:read/>"
-			if sh.readWrite {
-				access = "<oc:read-write/>"
-			}
-			cn := strings.TrimPrefix(sh.href, "principal:principals/users/")
-			if u := s.users[cn]; u != nil {
-				cn = u.DisplayName
-			}
-			inv.WriteString("<oc:user><d:href>" + html.EscapeString(sh.href) + "</d:href><oc:common-name>" + html.EscapeString(cn) +
-				"</oc:common-name><oc:invite-accepted/><oc:access>" + access + "</oc:access></oc:user>")
-		}
-		p["oc:invite"] = inv.String()
 		var comps strings.Builder
 		for _, comp := range c.components {
 			comps.WriteString(`<cal:comp name="` + comp + `"/>`)
@@ -590,6 +638,9 @@ func (s *Server) collProps(c *collection, kind string) propSet {
 		p["cal:supported-calendar-component-set"] = comps.String()
 		if c.description != "" {
 			p["cal:calendar-description"] = html.EscapeString(c.description)
+		}
+		if c.color != "" {
+			p["ap:calendar-color"] = html.EscapeString(c.color)
 		}
 	} else {
 		p["d:resourcetype"] = "<d:collection/><card:addressbook/>"
@@ -617,7 +668,7 @@ func objectProps(o *object, kind string) propSet {
 	return p
 }
 
-var prefixes = map[string]string{nsDAV: "d", nsCal: "cal", nsCard: "card", nsCS: "cs", nsOC: "oc", "http://nextcloud.org/ns": "nc", nsNC: "x1"}
+var prefixes = map[string]string{nsApple: "ap", nsDAV: "d", nsCal: "cal", nsCard: "card", nsCS: "cs", nsOC: "oc", "http://nextcloud.org/ns": "nc", nsNC: "x1"}
 
 // requestedProps lists the "prefix:name" properties a PROPFIND or REPORT
 // asks for; nil means all (allprop or no body).
@@ -686,8 +737,10 @@ func reportHrefs(r *http.Request) map[string]bool {
 	}
 }
 
+// writeResponse writes one <d:response> for href, given unescaped and
+// escaped here as Sabre does.
 func writeResponse(b *bytes.Buffer, href string, have propSet, want []string) {
-	b.WriteString("<d:response><d:href>" + html.EscapeString(href) + "</d:href>")
+	b.WriteString("<d:response><d:href>" + html.EscapeString(sabrePath(href)) + "</d:href>")
 	var found, missing []string
 	if want == nil {
 		for _, k := range sortedKeys(have) {
@@ -757,35 +810,52 @@ func nsAttr(k string) string {
 	if strings.HasPrefix(k, "x1:") {
 		return ` xmlns:x1="` + nsNC + `"`
 	}
+	if strings.HasPrefix(k, "ap:") {
+		return ` xmlns:ap="` + nsApple + `"`
+	}
 	return ""
 }
 
-// writeSharedIn lists the calendars others share with user, as Nextcloud
-// shows them in the sharee's home: "<uri>_shared_by_<owner>".
-func (s *Server) writeSharedIn(b *bytes.Buffer, user, home string, props []string) {
-	me := "principal:principals/users/" + user
+// writeSharedIn lists the calendars or address books others share with
+// user, directly, through a group or a team, as Nextcloud shows them in the
+// sharee's home: "<uri>_shared_by_<owner>", named "<name> (<owner's name>)"
+// (fixtures 346, 352).
+func (s *Server) writeSharedIn(b *bytes.Buffer, user, kind, home string, props []string) {
 	for _, owner := range sortedKeys(s.dav) {
 		if owner == user {
 			continue
 		}
-		cals := s.dav[owner].cals
-		for _, uri := range sortedKeys(cals) {
-			c := cals[uri]
-			for _, sh := range c.sharees {
-				if sh.href != me {
-					continue
-				}
-				p := s.collProps(c, "calendars")
-				p["d:displayname"] = html.EscapeString(c.displayName + " (" + s.users[owner].DisplayName + ")")
-				writeResponse(b, home+uri+"_shared_by_"+url.PathEscape(owner)+"/", p, props)
+		colls := s.dav[owner].collections(kind)
+		for _, uri := range sortedKeys(colls) {
+			c := colls[uri]
+			if !slices.ContainsFunc(c.sharees, func(sh sharee) bool { return s.reachesLocked(sh, user) }) {
+				continue
 			}
+			p := s.collProps(c, kind)
+			p["d:displayname"] = html.EscapeString(c.displayName + " (" + s.users[owner].DisplayName + ")")
+			writeResponse(b, home+uri+"_shared_by_"+owner+"/", p, props)
 		}
 	}
 }
 
-// shareCalendar handles the oc-resource-sharing POST: <o:share> with
+// sharedInLocked returns the collection another account shares with user
+// under the name "<uri>_shared_by_<owner>" (fixtures 346, 352), or nil.
+func (s *Server) sharedInLocked(user, kind, name string) *collection {
+	uri, owner, ok := strings.Cut(name, "_shared_by_")
+	if !ok || s.dav[owner] == nil {
+		return nil
+	}
+	c := s.dav[owner].collections(kind)[uri]
+	if c == nil || !slices.ContainsFunc(c.sharees, func(sh sharee) bool { return s.reachesLocked(sh, user) }) {
+		return nil
+	}
+	return c
+}
+
+// shareCollection handles the oc-resource-sharing POST on a calendar or an
+// address book (fixtures 340, 344, 350): <o:share> with
 // <o:set> (read-only unless <o:read-write/>) and <o:remove> of principals.
-func (s *Server) shareCalendar(w http.ResponseWriter, r *http.Request, c *collection) {
+func (s *Server) shareCollection(w http.ResponseWriter, r *http.Request, c *collection) {
 	var req struct {
 		Set []struct {
 			Href      string    `xml:"DAV: href"`
@@ -804,8 +874,8 @@ func (s *Server) shareCalendar(w http.ResponseWriter, r *http.Request, c *collec
 		c.sharees = slices.DeleteFunc(c.sharees, func(sh sharee) bool { return sh.href == rm.Href })
 	}
 	for _, set := range req.Set {
-		uid := strings.TrimPrefix(set.Href, "principal:principals/users/")
-		if s.users[uid] == nil || uid == c.owner {
+		principal := strings.TrimPrefix(set.Href, "principal:")
+		if _, ok := s.principalNameLocked(principal); !ok || principal == "principals/users/"+c.owner {
 			continue // Sabre ignores principals it cannot resolve
 		}
 		c.sharees = slices.DeleteFunc(c.sharees, func(sh sharee) bool { return sh.href == set.Href })

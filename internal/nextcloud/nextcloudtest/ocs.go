@@ -145,6 +145,15 @@ func (s *Server) serveOCS(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	if who.user != "" && !s.enabled(who.user) {
+		// Nextcloud refuses OCS calls as a disabled account (fixtures 314,
+		// 315); its DAV still answers (316–321). For AppAPI's own endpoints
+		// (a notification sent as a disabled account) the same refusal is
+		// assumed: AppAPI's AppAPIService::validateExAppRequestToNC signs
+		// the user in through the same user session, no capture.
+		o.reply(ocsUnauthorised, "Current user is not logged in", nil)
+		return
+	}
 	o.who = who
 	if o.path == "/cloud/capabilities" && r.Method == http.MethodGet {
 		s.capabilities(o)
@@ -176,6 +185,14 @@ func (s *Server) serveOCS(w http.ResponseWriter, r *http.Request) {
 	default:
 		o.reply(ocsNotFound, "Invalid query, please check the syntax. API specifications are here: http://www.freedesktop.org/wiki/Specifications/open-collaboration-services.", nil)
 	}
+}
+
+// enabled reports whether the account uid exists and is enabled.
+func (s *Server) enabled(uid string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[uid]
+	return u != nil && u.Enabled
 }
 
 func (s *Server) capabilities(o *ocsReq) {

@@ -28,6 +28,7 @@ func (s *Server) servePages(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 	case strings.HasPrefix(p, "/apps/app_api/embedded/"):
 		s.embedded(w, r, strings.TrimPrefix(p, "/apps/app_api/embedded/"))
+	case serveStatic(w, r.URL.Path):
 	case s.appPage(w, r, p):
 	default:
 		http.NotFound(w, r)
@@ -90,31 +91,67 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	loginTmpl.Execute(w, map[string]any{"Users": s.enabledUsers(), "Redirect": r.URL.Query().Get("redirect_url")})
 }
 
+// embeddedTmpl is the page AppAPI serves for a top-menu entry, written from
+// the one a real Nextcloud 32.0.1 serves (fixtures nextcloud-32-page): the
+// same <html>/<head>/<body> attributes, stylesheets in the same order
+// (core, then the ExApp's, then the theme), the skip links, the header's
+// mount points (the fake fills the app menu and puts its account switcher
+// in the user menu), and the two elements with id "content": Nextcloud's,
+// holding the hidden page heading, and AppAPI's empty one inside it.
 var embeddedTmpl = template.Must(template.New("embedded").Parse(`<!DOCTYPE html>
-<html lang="{{.Lang}}" data-locale="{{.Lang}}" translate="no"><head data-requesttoken="{{.Token}}">
+<html class="ng-csp" data-placeholder-focus="false" lang="{{.Lang}}" data-locale="{{.Locale}}" translate="no">
+<head data-user="{{.User}}" data-user-displayname="{{.DisplayName}}" data-requesttoken="{{.Token}}">
 <meta charset="utf-8"><title>{{.Title}} - Nextcloud</title>
+<meta name="csp-nonce" nonce="{{.Nonce}}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0, minimum-scale=1.0">
-<style nonce="{{.Nonce}}">:root{--color-primary-element:#00679e;--color-primary-element-text:#fff;--color-main-background:#fff;--color-main-text:#222;--color-background-dark:#ededed;--color-border:#ededed;--border-radius-large:10px;--default-clickable-area:34px;--header-height:50px;--color-text-maxcontrast:#6b6b6b;--color-error:#d91812;--color-success:#2d7b41;--color-warning:#c28900}
-body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#00679e}
-#header{height:50px;display:flex;align-items:center;gap:1rem;padding:0 1rem;color:#fff}
-#header a{color:#fff;text-decoration:none;padding:.4rem .7rem;border-radius:8px}#header a[aria-current]{background:rgba(255,255,255,.2)}
-#header .demo{margin-left:auto;display:flex;gap:.5rem;align-items:center;font-size:.9rem}
-#header select{font-size:.9rem;padding:.2rem}
-#content{background:var(--color-main-background);min-height:calc(100vh - 58px);margin:0 8px 8px;border-radius:10px}</style>
-</head><body id="body-user">
-<header id="header"><nav class="app-menu" aria-label="Applications"><ul class="app-menu__list" style="display:flex;gap:.3rem;list-style:none;margin:0;padding:0">{{range .Menus}}<li class="app-menu-entry" data-app-id="{{.ID}}"><a href="{{.Href}}"{{if .Active}} aria-current="page"{{end}}>{{.Name}}</a></li>{{end}}</ul></nav>
-<div class="demo" data-demo-switcher><span>Démo · compte :</span>
-<form method="post" action="/login"><input type="hidden" name="redirect_url" value="{{.Path}}">
+<meta name="theme-color" content="#00679e">
+<link rel="stylesheet" href="/core/css/server.css">
+{{range .Styles}}<link rel="stylesheet" href="{{.}}">
+{{end}}<style nonce="{{.Nonce}}">
+#header-start__appmenu ul{display:flex;gap:2px;margin:0;padding:0}
+#header-start__appmenu a{display:block;padding:6px 10px;border-radius:var(--border-radius-element);color:var(--color-background-plain-text)}
+#header-start__appmenu a[aria-current]{background:rgba(255,255,255,.2)}
+#user-menu{display:flex;gap:6px;align-items:center;padding:0 12px;font-size:var(--font-size-small)}
+#user-menu select{font:inherit;max-width:12em}
+@media (max-width:1024px){#header-start__appmenu li:not(:has([aria-current])){display:none}#user-menu span{display:none}}
+</style>
+<script nonce="{{.Nonce}}">var _oc_debug=false;var _oc_isadmin={{.IsAdmin}};var _oc_webroot="";var _oc_config={"modRewriteWorking":true,"version":"32.0.1.2","versionstring":"32.0.1"};
+window.OC=window.OC||{config:{version:"32.0.1.2",versionstring:"32.0.1",modRewriteWorking:true},webroot:"",isUserAdmin:function(){return {{.IsAdmin}}},getCurrentUser:function(){return {uid:{{.User}},displayName:{{.DisplayName}}}},getLanguage:function(){return {{.Lang}}},getLocale:function(){return {{.Locale}}}};</script>
+{{range .Scripts}}<script nonce="{{$.Nonce}}" defer src="{{.}}"></script>
+{{end}}<link rel="stylesheet" media="" href="/apps/theming/theme/default.css?plain=1" class="theme">
+</head>
+<body dir="ltr" id="body-user" data-theme-default data-themes="default">
+<noscript><div id="nojavascript"><div>{{.NoScript}}</div></div></noscript>
+<div id="initial-state-container" style="display: none;"><input type="hidden" id="initial-state-core-active-app" value="{{.ActiveApp}}"><input type="hidden" id="initial-state-core-apps" value="{{.Apps}}"><input type="hidden" id="initial-state-core-capabilities" value="{{.Capabilities}}">{{range .States}}<input type="hidden" id="initial-state-app_api-{{.Key}}" value="{{.Value}}">{{end}}</div>
+<div id="skip-actions"><a href="#app-content" class="button primary skip-navigation skip-content">{{.SkipContent}}</a><a href="#app-navigation" class="button primary skip-navigation">{{.SkipNavigation}}</a></div>
+<header id="header">
+<div class="header-start"><a href="/" aria-label="{{.GoHome}}" id="nextcloud"><div class="logo logo-icon"></div></a>
+<nav id="header-start__appmenu" aria-label="{{.AppsLabel}}"><ul>{{range .Menus}}<li data-app-id="{{.ID}}"><a href="{{.Href}}"{{if .Active}} aria-current="page"{{end}}>{{.Name}}</a></li>{{end}}</ul></nav></div>
+<div class="header-end"><div id="unified-search"></div><div id="notifications"></div><div id="contactsmenu"></div>
+<div id="user-menu" data-demo-switcher><span>Démo · compte :</span><form method="post" action="/login"><input type="hidden" name="redirect_url" value="{{.Path}}">
 <select name="user" aria-label="Changer de compte de démo">{{range .Users}}<option value="{{.ID}}"{{if eq .ID $.User}} selected{{end}}>{{.DisplayName}} ({{.ID}})</option>{{end}}</select>
-<noscript><button>OK</button></noscript></form></div></header>
+<noscript><button>OK</button></noscript></form></div></div>
+</header>
 <script nonce="{{.Nonce}}">document.querySelector('[data-demo-switcher] select').addEventListener('change',function(e){e.target.form.submit()})</script>
-<div id="initial-state-container" style="display:none"><input type="hidden" id="initial-state-core-apps" value="{{.Apps}}">{{range .States}}<input type="hidden" id="initial-state-app_api-{{.Key}}" value="{{.Value}}">{{end}}</div>
-<main id="content"></main>
-<script nonce="{{.Nonce}}">var _oc_webroot="";var _oc_isadmin={{.IsAdmin}};var oc_current_user={{.User}};var _oc_config={"version":"32.0.1.2","versionstring":"32.0.1"};
-window.OC=window.OC||{config:{version:"32.0.1.2",versionstring:"32.0.1",modRewriteWorking:false},webroot:"",isUserAdmin:function(){return {{.IsAdmin}}},getCurrentUser:function(){return {uid:{{.User}},displayName:{{.DisplayName}}}},getLanguage:function(){return {{.Lang}}},getLocale:function(){return {{.Lang}}}};</script>
-{{range .Styles}}<link rel="stylesheet" href="{{.}}">{{end}}
-{{range .Scripts}}<script nonce="{{$.Nonce}}" defer src="{{.}}"></script>{{end}}
+<div id="content" class="app-app_api"><h1 class="hidden-visually" id="page-heading-level-1">Nextcloud</h1>
+{{if .NotFound}}<div id="app-content" style="flex:1;background:var(--color-main-background);text-align:center;padding-top:20vh"><h2>{{.NotFoundTitle}}</h2><p>{{.NotFoundText}}</p><p><a href="/" style="text-decoration:underline">{{.NotFoundBack}}</a></p></div>{{else}}<div id="content"></div>{{end}}
+</div>
 </body></html>`))
+
+// frameTexts are the texts of Nextcloud's page frame, in French and
+// English, as Nextcloud 32 shows them.
+var frameTexts = map[string]map[string]string{
+	"fr": {"NoScript": "Cette application requiert JavaScript pour fonctionner correctement. Veuillez activer JavaScript et recharger la page.",
+		"SkipContent": "Passer au contenu principal", "SkipNavigation": "Passer à la navigation d'application",
+		"GoHome": "Aller à Tableau de bord", "AppsLabel": "Menu des applications",
+		"NotFoundTitle": "Page introuvable", "NotFoundText": "La page n'a pas pu être trouvée sur le serveur ou vous n'êtes peut-être pas autorisé à la consulter.",
+		"NotFoundBack": "Retour à Nextcloud"},
+	"en": {"NoScript": "This application requires JavaScript for correct operation. Please enable JavaScript and reload the page.",
+		"SkipContent": "Skip to main content", "SkipNavigation": "Skip to navigation of app",
+		"GoHome": "Go to Dashboard", "AppsLabel": "Applications menu",
+		"NotFoundTitle": "Page not found", "NotFoundText": "The page could not be found on the server or you may not be allowed to see it.",
+		"NotFoundBack": "Back to Nextcloud"},
+}
 
 // embedded serves /index.php/apps/app_api/embedded/{app}/{menu}[/...] as
 // TopMenuController::viewExAppPage does: a session is needed, admin-only
@@ -133,48 +170,57 @@ func (s *Server) embedded(w http.ResponseWriter, r *http.Request, rest string) {
 		return
 	}
 	parts := strings.SplitN(rest, "/", 3)
-	if len(parts) < 2 {
-		http.NotFound(w, r)
-		return
-	}
 	s.mu.Lock()
-	a := s.apps[parts[0]]
+	var a *ExApp
 	var entry TopMenuEntry
 	found := false
-	if a != nil && a.Enabled {
-		entry, found = a.TopMenus[parts[1]]
+	if len(parts) >= 2 {
+		a = s.apps[parts[0]]
+		if a != nil && a.Enabled {
+			entry, found = a.TopMenus[parts[1]]
+		}
 	}
 	isAdmin := s.isAdminLocked(uid)
-	if !found || (entry.AdminRequired == 1 && !isAdmin) {
-		s.mu.Unlock()
-		http.NotFound(w, r)
-		return
-	}
 	u := *s.users[uid]
-	menus := s.navigationLocked(uid, "/index.php/apps/app_api/embedded/"+a.ID+"/"+entry.Name)
-	appsJSON, _ := json.Marshal(menus)
-	proxy := "/index.php/apps/app_api/proxy/" + a.ID + "/"
-	var scripts, styles []string
-	for _, sc := range a.Scripts {
-		if sc.Type == "top_menu" && sc.Name == entry.Name {
-			scripts = append(scripts, proxy+strings.TrimPrefix(sc.Path, "/")+".js")
+	page := map[string]any{"User": uid, "DisplayName": u.DisplayName, "IsAdmin": isAdmin, "Path": r.URL.Path}
+	status := http.StatusOK
+	active := ""
+	if !found || (entry.AdminRequired == 1 && !isAdmin) {
+		// TopMenuController answers Nextcloud's "page not found" page, in
+		// the user's page frame.
+		status = http.StatusNotFound
+		page["NotFound"] = true
+		page["Title"] = "Nextcloud"
+		page["Menus"] = s.navigationLocked(uid, r.URL.Path)
+	} else {
+		active = "app_api_" + a.ID + "_" + entry.Name
+		page["Title"] = entry.DisplayName
+		page["Menus"] = s.navigationLocked(uid, "/index.php/apps/app_api/embedded/"+a.ID+"/"+entry.Name)
+		proxy := "/index.php/apps/app_api/proxy/" + a.ID + "/"
+		var scripts, styles []string
+		for _, sc := range a.Scripts {
+			if sc.Type == "top_menu" && sc.Name == entry.Name {
+				scripts = append(scripts, proxy+strings.TrimPrefix(sc.Path, "/")+".js")
+			}
 		}
-	}
-	for _, st := range a.Styles {
-		if st.Type == "top_menu" && st.Name == entry.Name {
-			styles = append(styles, proxy+strings.TrimPrefix(st.Path, "/")+".css")
+		for _, st := range a.Styles {
+			if st.Type == "top_menu" && st.Name == entry.Name {
+				styles = append(styles, proxy+strings.TrimPrefix(st.Path, "/")+".css")
+			}
 		}
-	}
-	type state struct{ Key, Value string }
-	var states []state
-	for k, v := range a.States {
-		if menu, key, _ := strings.Cut(k, "/"); menu == entry.Name {
-			// AppAPI json-encodes the stored JSON text once more: loadState
-			// returns a string that the page parses itself.
-			twice, _ := json.Marshal(string(v))
-			states = append(states, state{key, base64.StdEncoding.EncodeToString(twice)})
+		type state struct{ Key, Value string }
+		var states []state
+		for k, v := range a.States {
+			if menu, key, _ := strings.Cut(k, "/"); menu == entry.Name {
+				// AppAPI json-encodes the stored JSON text once more: loadState
+				// returns a string that the page parses itself.
+				twice, _ := json.Marshal(string(v))
+				states = append(states, state{key, base64.StdEncoding.EncodeToString(twice)})
+			}
 		}
+		page["Scripts"], page["Styles"], page["States"] = scripts, styles, states
 	}
+	appsJSON, _ := json.Marshal(page["Menus"])
 	s.mu.Unlock()
 
 	nonceBytes := make([]byte, 18)
@@ -189,15 +235,28 @@ func (s *Server) embedded(w http.ResponseWriter, r *http.Request, rest string) {
 	w.Header().Set("Cache-Control", "no-cache, no-store, must-revalidate")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("X-User-Id", uid)
-	lang := u.Language
-	if lang == "" {
-		lang = "en"
+	lang, locale := u.Language, u.Language
+	switch lang {
+	case "":
+		lang, locale = "en", "en"
+	case "fr":
+		locale = "fr_FR"
 	}
-	embeddedTmpl.Execute(w, map[string]any{
-		"Lang": lang, "Token": nonce, "Nonce": nonce, "Title": entry.DisplayName, "Menus": menus,
-		"Users": s.enabledUsers(), "User": uid, "DisplayName": u.DisplayName, "IsAdmin": isAdmin,
-		"Path": r.URL.Path, "States": states, "Apps": base64.StdEncoding.EncodeToString(appsJSON), "Scripts": scripts, "Styles": styles,
-	})
+	texts := frameTexts[lang]
+	if texts == nil {
+		texts = frameTexts["en"]
+	}
+	for k, v := range texts {
+		page[k] = v
+	}
+	activeJSON, _ := json.Marshal(active)
+	page["Lang"], page["Locale"], page["Token"], page["Nonce"] = lang, locale, nonce, nonce
+	page["Users"] = s.enabledUsers()
+	page["Apps"] = base64.StdEncoding.EncodeToString(appsJSON)
+	page["ActiveApp"] = base64.StdEncoding.EncodeToString(activeJSON)
+	page["Capabilities"] = base64.StdEncoding.EncodeToString([]byte(`{"core":{"webdav-root":"remote.php/webdav"},"theming":{"name":"Nextcloud","color":"#00679e","color-text":"#ffffff","color-element":"#00679e","background-plain":false,"background-default":true}}`))
+	w.WriteHeader(status)
+	embeddedTmpl.Execute(w, page)
 }
 
 func (s *Server) enabledUsers() []User {

@@ -1,8 +1,9 @@
 package nextcloudtest
 
 import (
+	"context"
+	"math"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,7 +24,7 @@ func (s *Server) detailsLocked(u *User) map[string]any {
 		"enabled": u.Enabled, "storageLocation": "/var/www/nextcloud/data/" + u.ID, "id": u.ID,
 		"firstLoginTimestamp": lastLogin / 1000, "lastLoginTimestamp": lastLogin / 1000, "lastLogin": lastLogin,
 		"backend": "Database", "subadmin": []any{},
-		"quota":   map[string]any{"free": -3, "used": 0, "total": -3, "relative": 0, "quota": -3},
+		"quota":   s.quotaLocked(u),
 		"manager": "", "email": email, "additional_mail": []any{},
 		"displayname": u.DisplayName, "display-name": u.DisplayName,
 		"phone": "", "address": "", "website": "", "twitter": "", "bluesky": "", "fediverse": "",
@@ -33,13 +34,27 @@ func (s *Server) detailsLocked(u *User) map[string]any {
 	}
 }
 
+// quotaLocked is the quota object of u (fixtures 330–332): -3 for free,
+// total and quota when it has none; used is what its own files take.
+func (s *Server) quotaLocked(u *User) map[string]any {
+	used := int64(0)
+	if d := s.dav[u.ID]; d != nil {
+		used = treeSize(context.Background(), d.files, "/")
+	}
+	if u.Quota <= 0 {
+		return map[string]any{"free": -3, "used": used, "total": -3, "relative": 0, "quota": -3}
+	}
+	free := max(u.Quota-used, 0)
+	return map[string]any{"free": free, "used": used, "total": u.Quota,
+		"relative": math.Round(float64(used)*10000/float64(u.Quota)) / 100, "quota": u.Quota}
+}
+
 func (s *Server) serveProvisioning(o *ocsReq) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// o.path is decoded once, as Nextcloud does: /cloud/users/jean%20dupont
+	// names "jean dupont", jean%2520dupont names no one (fixtures 301, 302).
 	parts := strings.Split(strings.TrimPrefix(o.path, "/cloud/"), "/")
-	for i := range parts {
-		parts[i], _ = url.PathUnescape(parts[i])
-	}
 	m := o.r.Method
 	admin := s.isAdminLocked(o.who.user)
 	needAdmin := func() bool {
@@ -79,7 +94,7 @@ func (s *Server) serveProvisioning(o *ocsReq) {
 		case u == nil:
 			o.reply(http.StatusNotFound, "User does not exist", nil)
 		case parts[1] != o.who.user && !admin:
-			o.reply(http.StatusForbidden, "Logged in account must be at least a sub admin", nil)
+			o.reply(ocsNotFound, "", nil) // as for a user that does not exist (fixture 333)
 		default:
 			o.ok(s.detailsLocked(u))
 		}

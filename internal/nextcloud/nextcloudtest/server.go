@@ -30,12 +30,14 @@ type Server struct {
 	url    string
 	users  map[string]*User
 	groups map[string]bool
+	teams  map[string]team // circles of the Teams app, by id
 	apps   map[string]*ExApp
 	// Apps with a navigation entry, by id, and pages served without one.
 	navApps    map[string]installedApp
 	extraPages map[string]PageHandler
 	dav        map[string]*userDAV // by uid
 	notes      []Notification
+	mails      []Mail // iTIP messages scheduling would have mailed
 	logs       []LogEntry
 
 	transfers    map[int]*fileTransfer // files app ownership transfers
@@ -113,14 +115,14 @@ type userDAV struct {
 	cals    map[string]*collection
 	books   map[string]*collection
 	handler *webdav.Handler
-	mounts  map[string]string // received shares: path in this user's files → owner
+	mounts  map[string]*mount // shares received and external storage, by path in this user's files
 }
 
 // New returns a fake with an "admin" account in group "admin". It does not
 // listen: call Start, or use it as an http.Handler.
 func New() *Server {
 	s := &Server{
-		users: map[string]*User{}, groups: map[string]bool{"admin": true},
+		users: map[string]*User{}, groups: map[string]bool{"admin": true}, teams: map[string]team{},
 		apps: map[string]*ExApp{}, navApps: map[string]installedApp{}, extraPages: map[string]PageHandler{}, dav: map[string]*userDAV{}, requests: map[string]int{},
 		transfers: map[int]*fileTransfer{},
 		now:       time.Now, nextID: 1,
@@ -155,12 +157,7 @@ func (s *Server) URL() string {
 
 // Close stops a fake started by NewServer.
 func (s *Server) Close() {
-	s.mu.Lock()
-	if s.cronStop != nil {
-		close(s.cronStop)
-		s.cronStop = nil
-	}
-	s.mu.Unlock()
+	s.StopCron()
 	if s.ts != nil {
 		s.ts.Close()
 	}
@@ -254,6 +251,11 @@ func hasGroup(groups []string, g string) bool {
 
 // ServeHTTP routes a request like Nextcloud's front controllers do.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, file := staticPaths[r.URL.Path]; !file && strings.HasPrefix(r.URL.Path, "/apps/") {
+		// With pretty URLs (modRewriteWorking, as the captured page says),
+		// Nextcloud serves /apps/... as /index.php/apps/...
+		r.URL.Path = "/index.php" + r.URL.Path
+	}
 	p := r.URL.Path
 	class := "OTHER"
 	switch {

@@ -2,6 +2,7 @@ package nextcloudtest
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -60,7 +61,7 @@ func (s *Server) AddShare(sh Share) int {
 	cp := sh
 	s.shares = append(s.shares, &cp)
 	if sh.Type == 0 {
-		s.davLocked(sh.ShareWith).mounts[sh.Target] = sh.Owner
+		s.davLocked(sh.ShareWith).mounts[sh.Target] = &mount{Type: "shared", Owner: sh.Owner, Path: sh.Path}
 	}
 	return sh.ID
 }
@@ -112,7 +113,7 @@ func (s *Server) serveFilesApp(o *ocsReq) {
 	case m == http.MethodPost:
 		t.Accepted = true
 		s.dropNotificationsLocked(func(n Notification) bool {
-			return n.App == "files" && n.ObjectType == "transfer" && n.ObjectID == strconv.Itoa(id) && n.subjectRich != "Ownership transfer done"
+			return n.App == "files" && n.ObjectType == "transfer" && n.ObjectID == strconv.Itoa(id) && len(n.actions) > 0
 		})
 		o.ok(nil)
 	default:
@@ -120,7 +121,7 @@ func (s *Server) serveFilesApp(o *ocsReq) {
 		s.dropNotificationsLocked(func(n Notification) bool {
 			return n.App == "files" && n.ObjectType == "transfer" && n.ObjectID == strconv.Itoa(id)
 		})
-		s.filesNoteLocked(t, t.Source, "Ownership transfer denied", "Your ownership transfer of {path} was denied by {user}.", t.Target)
+		s.filesNoteLocked(t, t.Source, "denied", t.Target)
 		o.ok(nil)
 	}
 }
@@ -136,7 +137,7 @@ func (s *Server) requestTransfer(o *ocsReq) {
 	}
 	d := s.davLocked(o.who.user)
 	clean := path.Clean("/" + p)
-	if d.mountOwner(clean) != "" {
+	if d.mounted(clean) {
 		o.reply(http.StatusForbidden, "", nil)
 		return
 	}
@@ -152,36 +153,81 @@ func (s *Server) requestTransfer(o *ocsReq) {
 	s.transfers[t.ID] = t
 	id := strconv.Itoa(t.ID)
 	link := s.url + "/ocs/v2.php/apps/files/api/v1/transferownership/" + id
+	txt := filesTexts[s.langLocked(recipient)]
 	s.addNoteLocked(Notification{App: "files", User: recipient, ObjectType: "transfer", ObjectID: id,
-		subjectRich:   "Incoming ownership transfer from {user}",
+		subjectRich:   txt["request.subject"],
 		subjectParams: map[string]any{"user": userParam(src)},
-		messageRich:   "Do you want to accept {path}?\n\nNote: The transfer process after accepting may take up to 1 hour.",
+		messageRich:   txt["request.message"],
 		messageParams: map[string]any{"path": map[string]any{"type": "highlight", "id": recipient + "::" + t.NodeName, "name": t.NodeName}},
 		actions: []map[string]any{
-			{"label": "Accept", "link": link, "type": "POST", "primary": true},
-			{"label": "Reject", "link": link, "type": "DELETE", "primary": false},
+			{"label": txt["accept"], "link": link, "type": "POST", "primary": true},
+			{"label": txt["reject"], "link": link, "type": "DELETE", "primary": false},
 		}})
 	o.ok(nil)
 }
 
-// mountOwner returns the owner of a received share that holds p, "" when p
-// is the user's own.
-func (d *userDAV) mountOwner(p string) string {
-	for mp, owner := range d.mounts {
+// mounted reports whether p is in something mounted in the user's files
+// (a share received, external storage), not on the user's home storage.
+func (d *userDAV) mounted(p string) bool {
+	for mp := range d.mounts {
 		if p == mp || strings.HasPrefix(p, mp+"/") {
-			return owner
+			return true
 		}
 	}
-	return ""
+	return false
 }
 
 func userParam(u *User) map[string]any {
 	return map[string]any{"type": "user", "id": u.ID, "name": u.DisplayName}
 }
 
+// filesTexts are the files app's transfer texts by language: English and
+// French as captured (fixtures 376–391, 413–414). The French failure text
+// of the recipient and the French refusal are assumed from
+// apps/files/l10n/fr.js (no capture).
+var filesTexts = map[string]map[string]string{
+	"en": {
+		"request.subject": "Incoming ownership transfer from {user}",
+		"request.message": "Do you want to accept {path}?\n\nNote: The transfer process after accepting may take up to 1 hour.",
+		"accept":          "Accept", "reject": "Reject",
+		"done.subject": "Ownership transfer done", "done.source": "Your ownership transfer of {path} to {user} has completed.",
+		"done.target":    "The ownership transfer of {path} from {user} has completed.",
+		"failed.subject": "Ownership transfer failed", "failed.source": "Your ownership transfer of {path} to {user} failed.",
+		"failed.target":  "The ownership transfer of {path} from {user} failed.",
+		"denied.subject": "Ownership transfer denied", "denied.source": "Your ownership transfer of {path} was denied by {user}.",
+		"folder": "Transferred from %s on %s",
+	},
+	"fr": {
+		"request.subject": "Transfert de propriété de la part de {user}",
+		"request.message": "Voulez-vous accepter {path} ?\n\nN. B. : L'opération de transfert après acceptation peut prendre jusqu'à 1 heure.",
+		"accept":          "Accepter", "reject": "Refuser",
+		"done.subject": "Transfert de propriétaire terminé", "done.source": "Votre transfert de propriété de {path} à {user} est terminé.",
+		"done.target":    "Le transfert de propriété de {path} de {user} est terminé.",
+		"failed.subject": "Le transfert de propriétaire a échoué", "failed.source": "Votre transfert de propriété de {path} à {user} a échoué.",
+		"failed.target":  "Le transfert de propriété de {path} de {user} a échoué.",
+		"denied.subject": "Transfert de propriété refusé", "denied.source": "Votre transfert de propriété de {path} a été refusé par {user}.",
+		"folder": "Transféré de %s à %s",
+	},
+}
+
+// langLocked is the language of uid's Nextcloud texts: French or English.
+func (s *Server) langLocked(uid string) string {
+	if u := s.users[uid]; u != nil && strings.HasPrefix(u.Language, "fr") {
+		return "fr"
+	}
+	return "en"
+}
+
 // filesNoteLocked sends one of the files app's transfer notifications
-// (done, failed, denied) to uid about t; other is the user named in it.
-func (s *Server) filesNoteLocked(t *fileTransfer, uid, subject, message, other string) {
+// (what: done, failed, denied) to uid about t, in uid's language; other is
+// the user named in it.
+func (s *Server) filesNoteLocked(t *fileTransfer, uid, what, other string) {
+	txt := filesTexts[s.langLocked(uid)]
+	role := "target"
+	if uid == t.Source {
+		role = "source"
+	}
+	subject, message := txt[what+".subject"], txt[what+"."+role]
 	pathOwner := t.Target
 	if uid == t.Target {
 		pathOwner = t.Source
@@ -219,6 +265,17 @@ func (s *Server) StartCron(interval time.Duration) {
 	}()
 }
 
+// StopCron stops the background jobs StartCron runs: accepted transfers
+// wait, as on a server whose cron is late.
+func (s *Server) StopCron() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cronStop != nil {
+		close(s.cronStop)
+		s.cronStop = nil
+	}
+}
+
 // RunCron runs the queued background jobs now: every accepted ownership
 // transfer moves its files into the target's "Transferred from <display
 // name> on <date>" folder with their shares, then both users get the "done"
@@ -237,12 +294,12 @@ func (s *Server) RunCron() {
 		t := s.transfers[id]
 		delete(s.transfers, id)
 		if err := s.moveFilesLocked(t); err != nil {
-			s.filesNoteLocked(t, t.Source, "Ownership transfer failed", "Your ownership transfer of {path} to {user} failed.", t.Target)
-			s.filesNoteLocked(t, t.Target, "Ownership transfer failed", "The ownership transfer of {path} from {user} failed.", t.Source)
+			s.filesNoteLocked(t, t.Source, "failed", t.Target)
+			s.filesNoteLocked(t, t.Target, "failed", t.Source)
 			continue
 		}
-		s.filesNoteLocked(t, t.Source, "Ownership transfer done", "Your ownership transfer of {path} to {user} has completed.", t.Target)
-		s.filesNoteLocked(t, t.Target, "Ownership transfer done", "The ownership transfer of {path} from {user} has completed.", t.Source)
+		s.filesNoteLocked(t, t.Source, "done", t.Target)
+		s.filesNoteLocked(t, t.Target, "done", t.Source)
 	}
 }
 
@@ -260,7 +317,8 @@ func (s *Server) moveFilesLocked(t *fileTransfer) error {
 	if q := s.users[t.Target].Quota; q > 0 && treeSize(ctx, dst.files, "/")+treeSize(ctx, src.files, t.Path) > q {
 		return errQuota{}
 	}
-	folder := "/Transferred from " + sanitizeName(s.users[t.Source].DisplayName) + " on " + s.now().Format("2006-01-02 15-04-05")
+	// Named in the recipient's language (fixtures 381, 382).
+	folder := "/" + fmt.Sprintf(filesTexts[s.langLocked(t.Target)]["folder"], sanitizeName(s.users[t.Source].DisplayName), s.now().Format("2006-01-02 15-04-05"))
 	dst.files.Mkdir(ctx, folder, 0o755)
 	dest := folder + "/" + path.Base(t.Path)
 	if t.Path == "/" {
@@ -284,11 +342,15 @@ func (s *Server) moveFilesLocked(t *fileTransfer) error {
 		case inside:
 			sh.Owner = t.Target
 			sh.Path = dest + strings.TrimPrefix(sh.Path, strings.TrimSuffix(t.Path, "/"))
+		case t.Path == "/" && sh.Type == 0 && sh.ShareWith == t.Source && sh.Owner == t.Target:
+			delete(src.mounts, sh.Target)
+			continue // the target's own share with the source is deleted (fixture 415)
 		case t.Path == "/" && sh.Type == 0 && sh.ShareWith == t.Source:
 			// Incoming shares follow a whole-home transfer.
+			m := src.mounts[sh.Target]
 			delete(src.mounts, sh.Target)
 			sh.ShareWith, sh.Target = t.Target, dest+sh.Target
-			dst.mounts[sh.Target] = sh.Owner
+			dst.mounts[sh.Target] = m
 		}
 		kept = append(kept, sh)
 	}
@@ -321,15 +383,21 @@ func walkTree(ctx context.Context, fs webdav.FileSystem, p string, fn func(strin
 	if !fi.IsDir() {
 		return
 	}
+	for _, c := range readDir(ctx, fs, p) {
+		walkTree(ctx, fs, path.Join(p, c.Name()), fn)
+	}
+}
+
+// readDir lists the folder p of fs by name (nothing if it cannot be read).
+func readDir(ctx context.Context, fs webdav.FileSystem, p string) []os.FileInfo {
 	f, err := fs.OpenFile(ctx, p, os.O_RDONLY, 0)
 	if err != nil {
-		return
+		return nil
 	}
 	children, _ := f.Readdir(-1)
 	f.Close()
-	for _, c := range children {
-		walkTree(ctx, fs, path.Join(p, c.Name()), fn)
-	}
+	sort.Slice(children, func(i, j int) bool { return children[i].Name() < children[j].Name() })
+	return children
 }
 
 func copyTree(ctx context.Context, from webdav.FileSystem, p string, to webdav.FileSystem, dest string) error {

@@ -82,12 +82,14 @@ const opposite = { top: 'bottom', bottom: 'top', left: 'right', right: 'left' }
  * @param {object} rect the highlighted rectangle {top, left, width, height}
  * @param {object} pop the popover's {width, height}
  * @param {string} placement the preferred side
- * @param {object} viewport {width, height}
+ * @param {object} viewport {width, height} and top, where the visible
+ *   area starts (below Nextcloud's header; 0 if not given)
  * @return {{top: number, left: number, side: string}}
  */
 export function place(rect, pop, placement, viewport) {
 	const gap = 14
 	const margin = 8
+	const top = (viewport.top ?? 0) + margin
 	const sides = [placement || 'bottom', opposite[placement || 'bottom'], 'bottom', 'right', 'top', 'left']
 	const at = {
 		top: () => ({ top: rect.top - pop.height - gap, left: rect.left + rect.width / 2 - pop.width / 2 }),
@@ -96,13 +98,13 @@ export function place(rect, pop, placement, viewport) {
 		right: () => ({ top: rect.top + rect.height / 2 - pop.height / 2, left: rect.left + rect.width + gap }),
 	}
 	const clamp = (p) => ({
-		top: Math.min(Math.max(p.top, margin), viewport.height - pop.height - margin),
+		top: Math.max(Math.min(p.top, viewport.height - pop.height - margin), top),
 		left: Math.min(Math.max(p.left, margin), viewport.width - pop.width - margin),
 	})
 	for (const side of sides) {
 		const p = at[side]()
 		const fitsAcross = side === 'top' || side === 'bottom'
-			? p.top >= margin && p.top + pop.height <= viewport.height - margin
+			? p.top >= top && p.top + pop.height <= viewport.height - margin
 			: p.left >= margin && p.left + pop.width <= viewport.width - margin
 		if (fitsAcross) {
 			return { ...clamp(p), side }
