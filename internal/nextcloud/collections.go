@@ -198,10 +198,13 @@ func (c *Client) collectionsOf(kind string, resps []davProps) []Collection {
 		isColl := (kind == Calendars && (strings.Contains(rt, "calendar") && !strings.Contains(rt, "schedule-"))) ||
 			(kind == AddressBooks && strings.Contains(rt, "addressbook"))
 		p, ok := c.hrefPath(r.Href)
-		if !isColl || strings.Contains(rt, "trash-bin") || !ok || len(p) != len(home)+1 {
+		if ok {
+			p, ok = p.under(home)
+		}
+		if !isColl || strings.Contains(rt, "trash-bin") || !ok || len(p) != 1 {
 			continue
 		}
-		col := Collection{URI: p[len(p)-1], Name: r.text("displayname"), Deleted: deleted,
+		col := Collection{URI: p[0], Name: r.text("displayname"), Deleted: deleted,
 			Owner: path.Base(r.text("owner-principal")), Color: r.text("calendar-color")}
 		if col.Owner == "." || col.Owner == "" || col.Owner == "/" {
 			col.Owner = c.user
@@ -293,13 +296,13 @@ func (c *Client) ObjectETags(ctx context.Context, kind, uri string) (map[string]
 // directly in the collection coll (a path ending with "").
 func (c *Client) objectName(href string, coll Path) (string, bool) {
 	p, ok := c.hrefPath(href)
-	if !ok || strings.HasSuffix(href, "/") || len(p) != len(coll) {
+	if ok {
+		p, ok = p.under(coll)
+	}
+	if !ok || strings.HasSuffix(href, "/") || len(p) != 1 {
 		return "", false
 	}
-	if p[:len(p)-1].String() != coll[:len(coll)-1].String() {
-		return "", false
-	}
-	return p[len(p)-1], true
+	return p[0], true
 }
 
 // CalendarObjects returns every object of the acting user's calendar uri as

@@ -80,10 +80,13 @@ func (c *Client) ListFiles(ctx context.Context, dir string, recursive bool) ([]F
 	out := make([]FileInfo, 0, len(resps))
 	for _, r := range resps {
 		p, ok := c.hrefPath(r.Href)
-		if !ok || len(p) < len(root) || p[:len(root)].String() != root.String() {
+		if ok {
+			p, ok = p.under(root)
+		}
+		if !ok {
 			continue
 		}
-		fi := FileInfo{Path: "/" + strings.Join(p[len(root):], "/"), IsDir: strings.Contains(string(r.Props["resourcetype"]), "collection"),
+		fi := FileInfo{Path: "/" + strings.Join(p, "/"), IsDir: strings.Contains(string(r.Props["resourcetype"]), "collection"),
 			ETag: strings.Trim(r.text("getetag"), `"`), Owner: r.text("owner-id"), MountType: r.text("mount-type"),
 			MountRoot: r.text("is-mount-root") == "true"}
 		fi.Size, _ = strconv.ParseInt(r.text("getcontentlength"), 10, 64)
