@@ -323,7 +323,7 @@ func permanent(err error) bool {
 	}
 	return errors.Is(err, errMismatch) || errors.Is(err, nextcloud.ErrSameUID) || errors.Is(err, nextcloud.ErrExists) ||
 		errors.Is(err, errFilesFailed) || errors.Is(err, errFilesNoSpace) || errors.Is(err, errFilesTimeout) || errors.Is(err, errSkipped) ||
-		errors.Is(err, jobs.ErrPanicked)
+		errors.Is(err, jobs.ErrPanicked) || errors.Is(err, nextcloud.ErrTooLarge)
 }
 
 // run is one execution of a transfer.
