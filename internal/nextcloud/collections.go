@@ -319,6 +319,13 @@ func (c *Client) CalendarObjects(ctx context.Context, uri string) ([]Object, err
 	if err != nil {
 		return nil, err
 	}
+	return c.objectsOf(coll, resps), nil
+}
+
+// objectsOf reads the objects of the collection coll in the responses of a
+// calendar-query REPORT (fixtures nextcloud-32 45, nextcloud-32-transfer
+// 210); responses outside coll are left out.
+func (c *Client) objectsOf(coll Path, resps []davProps) []Object {
 	out := make([]Object, 0, len(resps))
 	for _, r := range resps {
 		name, ok := c.objectName(r.Href, coll)
@@ -330,7 +337,7 @@ func (c *Client) CalendarObjects(ctx context.Context, uri string) ([]Object, err
 		data := html.UnescapeString(string(r.Props["calendar-data"]))
 		out = append(out, Object{Name: name, ETag: strings.Trim(r.text("getetag"), `"`), Data: []byte(data)})
 	}
-	return out, nil
+	return out
 }
 
 // ExportAddressBook opens the export of the acting user's address book uri

@@ -77,6 +77,13 @@ func (c *Client) ListFiles(ctx context.Context, dir string, recursive bool) ([]F
 	if err != nil {
 		return nil, err
 	}
+	return c.filesOf(resps), nil
+}
+
+// filesOf reads the files and folders of a PROPFIND of the acting user's
+// files (fixtures nextcloud-32 31, nextcloud-32-more 392, 405); responses
+// outside the user's files are left out.
+func (c *Client) filesOf(resps []davProps) []FileInfo {
 	root := c.filesPath("/", false)
 	out := make([]FileInfo, 0, len(resps))
 	for _, r := range resps {
@@ -97,7 +104,7 @@ func (c *Client) ListFiles(ctx context.Context, dir string, recursive bool) ([]F
 		fi.ModTime, _ = http.ParseTime(r.text("getlastmodified"))
 		out = append(out, fi)
 	}
-	return out, nil
+	return out
 }
 
 // Upload writes size bytes read from r, as they are read, to the file at p

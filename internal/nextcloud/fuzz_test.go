@@ -3,6 +3,7 @@ package nextcloud
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -36,11 +37,16 @@ func FuzzMultistatus(f *testing.F) {
 				}
 			}
 		}
-		for _, r := range resps {
-			alice.hrefPath(r.Href)
-			r.text("getetag")
-			r.text("calendar-data")
-			r.text("mount-type")
+		for _, f := range alice.filesOf(resps) {
+			if !strings.HasPrefix(f.Path, "/") || strings.Contains(f.Path, "/../") || strings.HasSuffix(f.Path, "/..") {
+				t.Errorf("file path %q leaves the user's files", f.Path)
+			}
+		}
+		coll := alice.collPath(Calendars, "work")
+		for _, o := range alice.objectsOf(coll, resps) {
+			if o.Name == "" || o.Name == "." || o.Name == ".." || strings.Contains(o.Name, "/") {
+				t.Errorf("object name %q is not one name in the collection", o.Name)
+			}
 		}
 	})
 }
