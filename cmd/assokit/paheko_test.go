@@ -123,9 +123,52 @@ func TestPahekoBridgeEndToEnd(t *testing.T) {
 		t.Errorf("preview as a member: %d", st)
 	}
 
+	// Jeanne and Hugo already are members with their account's e-mail:
+	// proposals, never linked by the sync itself.
 	rep := syncNow(t, demo)
-	if rep["failed"].(float64) != 0 || rep["adopted"].(float64) != 2 {
+	if rep["failed"].(float64) != 0 || rep["adopted"].(float64) != 0 || rep["proposals"].(float64) != 2 {
 		t.Fatalf("first sync %v", rep)
+	}
+	var preview struct {
+		Proposals []struct {
+			UID        string `json:"uid"`
+			MemberID   int    `json:"memberId"`
+			MemberName string `json:"memberName"`
+		} `json:"proposals"`
+	}
+	asUser(t, demo, "camille", "GET", "/api/admin/paheko/preview", &preview)
+	proposed := map[string]int{}
+	for _, p := range preview.Proposals {
+		proposed[p.UID] = p.MemberID
+	}
+	if proposed["jeanne"] == 0 || proposed["hugo"] == 0 {
+		t.Fatalf("proposals %+v", preview.Proposals)
+	}
+	// The admin confirms Jeanne's and refuses Hugo's.
+	if st := sendAs(t, demo, "camille", "POST", "/api/admin/paheko/proposals",
+		map[string]any{"uid": "jeanne", "memberId": proposed["jeanne"], "confirm": true}, nil); st != 200 {
+		t.Fatalf("confirm: %d", st)
+	}
+	if st := sendAs(t, demo, "camille", "POST", "/api/admin/paheko/proposals",
+		map[string]any{"uid": "hugo", "memberId": proposed["hugo"], "confirm": false}, nil); st != 200 {
+		t.Fatalf("refuse: %d", st)
+	}
+	if st := sendAs(t, demo, "lea", "POST", "/api/admin/paheko/proposals",
+		map[string]any{"uid": "hugo", "memberId": proposed["hugo"], "confirm": true}, nil); st != http.StatusForbidden {
+		t.Errorf("a member answered a proposal: %d", st)
+	}
+	var audit struct {
+		Audit []struct{ Action, UID, Actor string } `json:"audit"`
+	}
+	asUser(t, demo, "camille", "GET", "/api/admin/paheko/runs", &audit)
+	seen := map[string]bool{}
+	for _, e := range audit.Audit {
+		seen[e.Action+" "+e.UID+" "+e.Actor] = true
+	}
+	for _, want := range []string{"confirm jeanne camille", "adopt jeanne camille", "refuse hugo camille", "create hugo camille"} {
+		if !seen[want] {
+			t.Errorf("the audit log lacks %q: %+v", want, audit.Audit)
+		}
 	}
 	byUID := map[string]int{}
 	for _, m := range demo.Paheko.Members() {
@@ -141,6 +184,9 @@ func TestPahekoBridgeEndToEnd(t *testing.T) {
 	if byUID["paul"] != 0 {
 		t.Error("the disabled account got a member")
 	}
+	if m, _ := demo.Paheko.Member(proposed["hugo"]); m.Fields["nextcloud_uid"] != nil {
+		t.Errorf("the refused member was linked: %v", m.Fields)
+	}
 
 	// An account created in Nextcloud becomes a member at the next sync.
 	demo.NC.AddUser(nextcloudtest.User{ID: "yasmine", DisplayName: "Yasmine Benali", Email: "yasmine@jardins-partages.example",
@@ -150,9 +196,29 @@ func TestPahekoBridgeEndToEnd(t *testing.T) {
 	}
 
 	// Single sign-on: a member of paheko_compta opens Paheko as compta.
-	sess := signOn(t, demo, "jeanne")
-	if !strings.Contains(sess.page, "Nextcloud — Comptabilité") {
-		t.Errorf("jeanne's Paheko page: %s", sess.page)
+	if s := signOn(t, demo, "jeanne"); !strings.Contains(s.page, "Nextcloud — Comptabilité") {
+		t.Errorf("jeanne's Paheko page: %s", s.page)
+	}
+	// Sign-on never moves a member out of a category AssoKit does not
+	// manage (here Paheko's default "Membres actifs").
+	if err := demo.Paheko.SetMemberCategory(proposed["jeanne"], 1); err != nil {
+		t.Fatal(err)
+	}
+	if s := signOn(t, demo, "jeanne"); !strings.Contains(s.page, "Catégorie : Membres actifs") {
+		t.Errorf("jeanne's Paheko page: %s", s.page)
+	}
+	demo.Paheko.SetMemberCategory(proposed["jeanne"], demo.Bridge.Categories[""])
+	// An account without a member yet is told why, not sent to Paheko.
+	demo.NC.AddUser(nextcloudtest.User{ID: "nolink", DisplayName: "Sans Fiche", Groups: []string{"paheko_membres"}, Password: "demo", Enabled: true, Language: "fr"})
+	if s := signOn(t, demo, "nolink"); s.status != http.StatusForbidden || !strings.Contains(s.page, "pas encore reli") {
+		t.Errorf("an account without a member: %d %s", s.status, s.page)
+	}
+	var page struct {
+		LoginURL string `json:"loginUrl"`
+		Linked   bool   `json:"linked"`
+	}
+	if asUser(t, demo, "nolink", "GET", "/api/paheko", &page); page.Linked || page.LoginURL != "" {
+		t.Errorf("the Paheko page of an account without a member: %+v", page)
 	}
 	if s := signOn(t, demo, "camille"); !strings.Contains(s.page, "Nextcloud — Admin") {
 		t.Errorf("camille's Paheko page: %s", s.page)
@@ -177,9 +243,34 @@ func TestPahekoBridgeEndToEnd(t *testing.T) {
 	}
 }
 
+// confirmProposal confirms, as camille, the preview's proposal to link uid
+// to an existing member, and returns that member's id.
+func confirmProposal(t testing.TB, demo *devstack.Demo, uid string) int {
+	t.Helper()
+	var preview struct {
+		Proposals []struct {
+			UID      string `json:"uid"`
+			MemberID int    `json:"memberId"`
+		} `json:"proposals"`
+	}
+	asUser(t, demo, "camille", "GET", "/api/admin/paheko/preview", &preview)
+	for _, p := range preview.Proposals {
+		if p.UID == uid {
+			if st := sendAs(t, demo, "camille", "POST", "/api/admin/paheko/proposals",
+				map[string]any{"uid": uid, "memberId": p.MemberID, "confirm": true}, nil); st != 200 {
+				t.Fatalf("confirm %s: %d", uid, st)
+			}
+			return p.MemberID
+		}
+	}
+	t.Fatalf("no proposal for %s: %+v", uid, preview.Proposals)
+	return 0
+}
+
 func TestSignOnSecretAndKeys(t *testing.T) {
 	demo := startDemo(t)
 	syncNow(t, demo)
+	confirmProposal(t, demo, "jeanne")
 	if s := signOn(t, demo, "jeanne"); !strings.Contains(s.page, "Nextcloud — Comptabilité") {
 		t.Fatalf("sign-on before: %s", s.page)
 	}

@@ -25,7 +25,7 @@ var (
 // SeedPaheko prepares the fake Paheko as an association would (categories,
 // the nextcloud_uid field, a write key) and fills it with members: 300 who
 // have no Nextcloud account, and Jeanne and Hugo, already members with the
-// e-mail of their account (AssoKit adopts them instead of duplicating).
+// e-mail of their account (AssoKit proposes to link each, an admin confirms or refuses).
 func SeedPaheko(pk *pahekotest.Server) (pahekotest.Bridge, error) {
 	b, err := pk.PrepareBridge()
 	if err != nil {
@@ -41,8 +41,13 @@ func SeedPaheko(pk *pahekotest.Server) (pahekotest.Bridge, error) {
 			return b, err
 		}
 	}
-	for _, m := range []struct{ uid, name string }{{"jeanne", "DUPONT Jeanne"}, {"hugo", "MOREAU Hugo"}} {
-		if _, err := pk.AddMember(pahekotest.Member{CategoryID: 1, Fields: map[string]any{"nom": m.name, "email": m.uid + "@" + emailDomain}}); err != nil {
+	// Jeanne's record was already moved to "Nextcloud — Membre" by the
+	// association; Hugo's is still in Paheko's default category.
+	for _, m := range []struct {
+		uid, name string
+		category  int
+	}{{"jeanne", "DUPONT Jeanne", b.Categories[""]}, {"hugo", "MOREAU Hugo", 1}} {
+		if _, err := pk.AddMember(pahekotest.Member{CategoryID: m.category, Fields: map[string]any{"nom": m.name, "email": m.uid + "@" + emailDomain}}); err != nil {
 			return b, err
 		}
 	}
@@ -105,6 +110,6 @@ func (d *Demo) ConnectPaheko(ctx context.Context) error {
 		}
 	}
 	d.Paheko.SetOIDC(pahekotest.OIDCConfig{ClientURL: view.Issuer, ClientID: view.ClientID, ClientSecret: view.ClientSecret,
-		Categories: cats, MatchUID: true})
+		Categories: cats, MemberCategory: d.Bridge.Categories[""], MatchUID: true})
 	return nil
 }

@@ -17,8 +17,11 @@ func mem(id int, name, email, uid string) paheko.Member {
 
 // summary is a compact view of a plan for comparisons.
 type summary struct {
-	Actions []string
-	Notices []string
+	Actions   []string
+	Proposals []string
+	Notices   []string
+	Held      []string // only when no notice says it this time
+	Waiting   int
 }
 
 func summarize(p Plan) summary {
@@ -36,7 +39,19 @@ func summarize(p Plan) summary {
 		if a.Force {
 			line += " force"
 		}
+		if a.ClearUID {
+			line += " clear"
+		}
 		s.Actions = append(s.Actions, line)
+	}
+	for _, pr := range p.Proposals {
+		s.Proposals = append(s.Proposals, pr.Reason+" "+pr.UID+" #"+itoa(pr.MemberID))
+	}
+	s.Waiting = p.Waiting
+	if len(p.Notices) == 0 {
+		for _, n := range p.Held {
+			s.Held = append(s.Held, n.Code+" "+n.UID+" #"+itoa(n.MemberID))
+		}
 	}
 	for _, n := range p.Notices {
 		line := n.Code + " " + n.UID
@@ -85,35 +100,99 @@ func TestMakePlan(t *testing.T) {
 			Members:  []paheko.Member{mem(5, "ROUX Léa", "lea@asso.example", "lea")},
 			Links:    []Link{{UID: "lea", MemberID: 5, Name: "Léa Roux", Email: "lea@asso.example"}}},
 			summary{}},
-		{"e-mail of an unlinked member: adopt it", Input{UseUID: true, Accounts: []Account{acc("lea", "Léa Roux", "LEA@asso.example")},
+		{"e-mail of an unlinked member: a proposal, nothing written", Input{UseUID: true, Accounts: []Account{acc("lea", "Léa Roux", "LEA@asso.example")},
 			Members: []paheko.Member{mem(7, "ROUX Léa", "lea@asso.example", "")}},
+			summary{Proposals: []string{"same_email lea #07"}, Waiting: 1}},
+		{"e-mail of an unlinked member, no uid field: a proposal too", Input{Accounts: []Account{acc("lea", "Léa Roux", "lea@asso.example")},
+			Members: []paheko.Member{mem(7, "ROUX Léa", "lea@asso.example", "")}},
+			summary{Proposals: []string{"same_email lea #07"}, Waiting: 1}},
+		{"confirmed proposal: adopt and write the uid", Input{UseUID: true, Accounts: []Account{acc("lea", "Léa Roux", "lea@asso.example")},
+			Members:   []paheko.Member{mem(7, "ROUX Léa", "lea@asso.example", "")},
+			Decisions: map[Pair]string{{"lea", 7}: "confirmed"}},
 			summary{Actions: []string{"adopt lea #07 nextcloud_uid=lea"}}},
-		{"e-mail of an unlinked member, no uid field: adopt without writing", Input{Accounts: []Account{acc("lea", "Léa Roux", "lea@asso.example")},
-			Members: []paheko.Member{mem(7, "ROUX Léa", "lea@asso.example", "")}},
-			summary{Actions: []string{"adopt lea #07"}}},
-		{"e-mail of a member linked to another account: report", Input{UseUID: true,
+		{"refused proposal: a new member without the taken e-mail, never proposed again", Input{UseUID: true,
+			Accounts:  []Account{acc("lea", "Léa Roux", "lea@asso.example")},
+			Members:   []paheko.Member{mem(7, "Léa Roux", "lea@asso.example", "")},
+			Decisions: map[Pair]string{{"lea", 7}: "refused"}},
+			summary{Actions: []string{"create lea nom=Léa Roux nextcloud_uid=lea force"},
+				Notices: []string{"email_used lea #07", "homonym lea #07"}}},
+		{"changed e-mail to the treasurer's: no takeover, created without it", Input{UseUID: true,
+			Accounts: []Account{acc("eve", "Eve", "tresor@asso.example"), acc("tresor", "Trésorière", "tresor.new@asso.example")},
+			Members:  []paheko.Member{mem(3, "Trésorière", "tresor@asso.example", "tresor")},
+			Links:    []Link{{UID: "tresor", MemberID: 3, Name: "Trésorière", Email: "tresor@asso.example"}}},
+			summary{Actions: []string{"create eve nom=Eve nextcloud_uid=eve", "update tresor #03 email=tresor.new@asso.example"},
+				Notices: []string{"email_taken eve #03"}}},
+		{"a member carrying the account's uid, no create pending: a proposal", Input{UseUID: true,
+			Accounts: []Account{acc("nathan", "Nathan Petit", "np@asso.example")},
+			Members:  []paheko.Member{mem(2, "Nathan Leroux", "nl@asso.example", "nathan")}},
+			summary{Proposals: []string{"same_uid nathan #02"}, Waiting: 1}},
+		{"deleted and re-created within one run: unlink, clear, never take over", Input{UseUID: true,
+			Accounts: []Account{{UID: "nathan", Name: "Nathan Petit", Email: "np@asso.example", Enabled: true}},
+			Members:  []paheko.Member{mem(2, "Nathan Leroux", "nl@asso.example", "nathan")},
+			Links:    []Link{{UID: "nathan", MemberID: 2, Name: "Nathan Leroux", Email: "nl@asso.example", FirstLogin: 1700000000}}},
+			summary{Actions: []string{"unlink nathan #02 clear", "create nathan nom=Nathan Petit email=np@asso.example nextcloud_uid=nathan"},
+				Notices: []string{"account_replaced nathan #02"}}},
+		{"deleted and re-created, same name: the old member is only proposed", Input{UseUID: true,
+			Accounts: []Account{{UID: "nathan", Name: "Nathan Leroux", Email: "np@asso.example", Enabled: true, FirstLogin: 1800000000}},
+			Members:  []paheko.Member{mem(2, "Nathan Leroux", "nl@asso.example", "")},
+			Released: map[int][]string{2: {"nathan"}}},
+			summary{Proposals: []string{"same_name nathan #02"}, Waiting: 1}},
+		{"first sign-in of a linked account: remembered", Input{UseUID: true,
+			Accounts: []Account{{UID: "lea", Name: "Léa Roux", Email: "lea@asso.example", Enabled: true, FirstLogin: 1800000000}},
+			Members:  []paheko.Member{mem(5, "Léa Roux", "lea@asso.example", "lea")},
+			Links:    []Link{{UID: "lea", MemberID: 5, Name: "Léa Roux", Email: "lea@asso.example"}}},
+			summary{Actions: []string{"remember lea #05"}}},
+		{"lost create answer: the member with the uid is ours", Input{UseUID: true,
+			Accounts: []Account{acc("lea", "Léa Roux", "lea@asso.example")},
+			Members:  []paheko.Member{mem(12, "Léa Roux", "lea@asso.example", "lea")},
+			Pending:  map[string]bool{"lea": true}},
+			summary{Actions: []string{"adopt lea #12"}}},
+		{"lost create answer: never a released member with the uid", Input{UseUID: true,
+			Accounts: []Account{acc("nathan", "Nathan Petit", "np@asso.example")},
+			Members:  []paheko.Member{mem(2, "Nathan Leroux", "nl@asso.example", "nathan"), mem(9, "Nathan Petit", "np@asso.example", "nathan")},
+			Pending:  map[string]bool{"nathan": true}, Released: map[int][]string{2: {"nathan"}}},
+			summary{Actions: []string{"adopt nathan #09"}}},
+		{"e-mail of a member linked to another account: created without it, reported", Input{UseUID: true,
+			Accounts: []Account{acc("lea", "Léa", "shared@asso.example"), acc("hugo", "Hugo", "hugo@asso.example")},
+			Members:  []paheko.Member{mem(7, "Hugo", "shared@asso.example", "hugo")},
+			Links:    []Link{{UID: "hugo", MemberID: 7, Name: "Hugo", Email: "shared@asso.example"}}},
+			summary{Actions: []string{"update hugo #07 email=hugo@asso.example", "create lea nom=Léa nextcloud_uid=lea"},
+				Notices: []string{"email_taken lea #07"}}},
+		{"e-mail of a member left with another uid, linked to no account: not said to be linked", Input{UseUID: true,
 			Accounts: []Account{acc("lea", "Léa", "shared@asso.example")},
 			Members:  []paheko.Member{mem(7, "Hugo", "shared@asso.example", "hugo")}},
-			summary{Notices: []string{"email_taken lea #07"}}},
-		{"e-mail of an admin member: link, write nothing", Input{UseUID: true, Protected: protected,
+			summary{Actions: []string{"create lea nom=Léa nextcloud_uid=lea"}, Notices: []string{"email_used lea #07"}}},
+		{"e-mail of an admin member: said once, never linked, never counted done", Input{UseUID: true, Protected: protected,
 			Accounts: []Account{acc("camille", "Camille", "admin@asso.example")}, Members: []paheko.Member{admin}},
-			summary{Actions: []string{"adopt camille #01"}, Notices: []string{"member_protected camille #01"}}},
-		{"homonym: a separate member, reported", Input{UseUID: true, Accounts: []Account{acc("lea", "Léa Roux", "lea@asso.example")},
+			summary{Notices: []string{"member_protected_email camille #01"}, Waiting: 1}},
+		{"e-mail of an admin member, already said: still held", Input{UseUID: true, Protected: protected,
+			Accounts: []Account{acc("camille", "Camille", "admin@asso.example")}, Members: []paheko.Member{admin},
+			Notices: map[string]string{"camille": NoticeProtectedEmail}},
+			summary{Held: []string{"member_protected_email camille #01"}, Waiting: 1}},
+		{"homonym of a free member: a proposal", Input{UseUID: true, Accounts: []Account{acc("lea", "Léa Roux", "lea@asso.example")},
 			Members: []paheko.Member{mem(9, "léa roux", "other@asso.example", "")}},
+			summary{Proposals: []string{"same_name lea #09"}, Waiting: 1}},
+		{"homonym of a linked member: a separate member, reported", Input{UseUID: true, Accounts: []Account{acc("lea", "Léa Roux", "lea@asso.example"), acc("lr", "Léa Roux", "lr@asso.example")},
+			Members: []paheko.Member{mem(9, "léa roux", "lr@asso.example", "lr")},
+			Links:   []Link{{UID: "lr", MemberID: 9, Name: "Léa Roux", Email: "lr@asso.example"}}},
 			summary{Actions: []string{"create lea nom=Léa Roux email=lea@asso.example nextcloud_uid=lea force"},
 				Notices: []string{"homonym lea #09"}}},
+		{"two new homonyms in one run: the second is forced", Input{UseUID: true,
+			Accounts: []Account{acc("jd1", "Jean Dupont", "jd1@asso.example"), acc("jd2", "Jean Dupont", "jd2@asso.example")}},
+			summary{Actions: []string{"create jd1 nom=Jean Dupont email=jd1@asso.example nextcloud_uid=jd1",
+				"create jd2 nom=Jean Dupont email=jd2@asso.example nextcloud_uid=jd2 force"}}},
 		{"disabled account: unlink, keep the member", Input{UseUID: true,
 			Accounts: []Account{{UID: "paul", Name: "Paul", Email: "paul@asso.example"}},
 			Members:  []paheko.Member{mem(6, "Paul", "paul@asso.example", "paul")},
 			Links:    []Link{{UID: "paul", MemberID: 6, Name: "Paul", Email: "paul@asso.example"}}},
-			summary{Actions: []string{"unlink paul #06"}, Notices: []string{"account_disabled paul #06"}}},
+			summary{Actions: []string{"unlink paul #06 clear"}, Notices: []string{"account_disabled paul #06"}}},
 		{"disabled account never linked: nothing", Input{UseUID: true,
 			Accounts: []Account{{UID: "paul", Name: "Paul", Email: "paul@asso.example"}}},
 			summary{}},
 		{"deleted account: unlink, keep the member", Input{UseUID: true,
 			Members: []paheko.Member{mem(6, "Paul", "paul@asso.example", "paul")},
 			Links:   []Link{{UID: "paul", MemberID: 6, Name: "Paul", Email: "paul@asso.example"}}},
-			summary{Actions: []string{"unlink paul #06"}, Notices: []string{"account_deleted paul #06"}}},
+			summary{Actions: []string{"unlink paul #06 clear"}, Notices: []string{"account_deleted paul #06"}}},
 		{"member id reused by someone else: unlink, create again", Input{UseUID: true,
 			Accounts: []Account{acc("lea", "Léa Roux", "lea@asso.example")},
 			Members:  []paheko.Member{mem(5, "Jules", "jules@asso.example", "")},
@@ -131,23 +210,20 @@ func TestMakePlan(t *testing.T) {
 			Links:    []Link{{UID: "lea", MemberID: 5, Name: "Léa Roux", Email: "lea@asso.example"}}},
 			summary{Actions: []string{"unlink lea #05", "create lea nom=Léa Roux email=lea@asso.example nextcloud_uid=lea"},
 				Notices: []string{"member_gone lea #05"}}},
-		{"created before a crash, link not saved: adopt, no duplicate", Input{UseUID: true,
-			Accounts: []Account{acc("lea", "Léa Roux", "lea@asso.example")},
-			Members:  []paheko.Member{mem(12, "Léa Roux", "lea@asso.example", "lea")}},
-			summary{Actions: []string{"adopt lea #12"}}},
 		{"admin member renamed: reported once", Input{UseUID: true, Protected: protected,
 			Accounts: []Account{acc("camille", "Camille B.", "admin@asso.example")}, Members: []paheko.Member{admin},
 			Links: []Link{{UID: "camille", MemberID: 1, Name: "Admin", Email: "admin@asso.example"}}},
-			summary{Actions: []string{"remember camille #01"}, Notices: []string{"member_protected camille #01"}}},
-		{"admin member renamed, already reported: nothing", Input{UseUID: true, Protected: protected,
+			summary{Notices: []string{"member_protected camille #01"}, Waiting: 1}},
+		{"admin member renamed, already reported: only held", Input{UseUID: true, Protected: protected,
 			Accounts: []Account{acc("camille", "Camille B.", "admin@asso.example")}, Members: []paheko.Member{admin},
-			Links: []Link{{UID: "camille", MemberID: 1, Name: "Admin", Email: "admin@asso.example", Notice: NoticeProtected}}},
-			summary{}},
+			Links:   []Link{{UID: "camille", MemberID: 1, Name: "Admin", Email: "admin@asso.example"}},
+			Notices: map[string]string{"camille": NoticeProtected}},
+			summary{Held: []string{"member_protected camille #01"}, Waiting: 1}},
 		{"e-mail changed to one a member has: report, keep the rest", Input{UseUID: true,
 			Accounts: []Account{acc("lea", "Léa R.", "jules@asso.example")},
 			Members:  []paheko.Member{mem(5, "Léa Roux", "lea@asso.example", "lea"), mem(8, "Jules", "jules@asso.example", "")},
 			Links:    []Link{{UID: "lea", MemberID: 5, Name: "Léa Roux", Email: "lea@asso.example"}}},
-			summary{Actions: []string{"update lea #05 nom=Léa R."}, Notices: []string{"email_taken lea #08"}}},
+			summary{Actions: []string{"update lea #05 nom=Léa R."}, Notices: []string{"email_used lea #08"}}},
 		{"two accounts, one e-mail: the second goes without", Input{UseUID: true,
 			Accounts: []Account{acc("a1", "Anne", "asso@asso.example"), acc("a2", "Bruno", "asso@asso.example")}},
 			summary{Actions: []string{"create a1 nom=Anne email=asso@asso.example nextcloud_uid=a1", "create a2 nom=Bruno nextcloud_uid=a2"},
@@ -168,7 +244,11 @@ func TestMakePlan(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := summarize(MakePlan(tt.in))
+			p := MakePlan(tt.in)
+			if p.Actions == nil || p.Proposals == nil || p.Held == nil || p.Notices == nil {
+				t.Error("a list of the plan is nil: it must be [] in JSON")
+			}
+			got := summarize(p)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("plan\n got %+v\nwant %+v", got, tt.want)
 			}

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"assokit/internal/errcode"
@@ -56,13 +57,17 @@ type Settings struct {
 // Configured reports whether Paheko's address and credentials are set.
 func (s Settings) Configured() bool { return s.URL != "" && s.Key != "" && s.secret != "" }
 
-// Service runs the member sync. It is safe for concurrent use.
+// Service runs the member sync. It is safe for concurrent use: its writes
+// to Paheko go one at a time (Paheko numbers members with MAX(numero)+1 and
+// fails two simultaneous creations).
 type Service struct {
 	store *store.Store
 	nc    *nextcloud.Client
 	queue *jobs.Queue
 	http  *http.Client
 	log   *slog.Logger
+
+	writing sync.Mutex
 }
 
 // New returns the sync service and registers its job (JobSync) on q.
@@ -101,24 +106,40 @@ type SettingsInput struct {
 // ErrInvalidSettings wraps a setting an admin must correct.
 var ErrInvalidSettings = errcode.New("invalid_settings", "membersync: invalid settings")
 
-// SaveSettings stores in and makes admin the account whose rights read the
-// accounts from now on.
+// SaveSettings checks and normalises in (ValidateSettings; a category
+// other than 0 is checked against Paheko with these credentials), stores it
+// and makes admin the account whose rights read the accounts from now on.
 func (s *Service) SaveSettings(ctx context.Context, in SettingsInput, admin string) error {
-	in.URL = strings.TrimSpace(in.URL)
-	if _, err := paheko.New(paheko.Config{URL: in.URL, Key: "k", Secret: "s"}); err != nil {
-		return fmt.Errorf("%w: url", ErrInvalidSettings)
-	}
-	if in.IntervalSeconds == 0 {
-		in.IntervalSeconds = int(DefaultInterval / time.Second)
-	}
-	if in.IntervalSeconds < 10 || in.IntervalSeconds > 86400 {
-		return fmt.Errorf("%w: interval", ErrInvalidSettings)
-	}
-	values := map[string]string{keyURL: in.URL, keyKey: strings.TrimSpace(in.Key), keyAdmin: admin,
-		keyInterval: strconv.Itoa(in.IntervalSeconds), keyCategory: strconv.Itoa(in.Category)}
-	switch keep, err := s.secretFollows(ctx, in.URL); {
-	case err != nil:
+	in, err := ValidateSettings(in)
+	if err != nil {
 		return err
+	}
+	keep, err := s.secretFollows(ctx, in.URL)
+	if err != nil {
+		return err
+	}
+	// Without a secret for this server, the category is checked once the
+	// secret is entered: the stored one never goes to another host.
+	if in.Category != 0 && (in.Secret != "" || keep) {
+		secret := in.Secret
+		if secret == "" {
+			cur, err := s.Settings(ctx)
+			if err != nil {
+				return err
+			}
+			secret = cur.secret
+		}
+		pc, err := paheko.New(paheko.Config{URL: in.URL, Key: in.Key, Secret: secret, HTTPClient: s.http})
+		if err != nil {
+			return ErrBadCategory
+		}
+		if err := CheckCategory(ctx, pc, in.Category); err != nil {
+			return err
+		}
+	}
+	values := map[string]string{keyURL: in.URL, keyKey: in.Key, keyAdmin: admin,
+		keyInterval: strconv.Itoa(in.IntervalSeconds), keyCategory: strconv.Itoa(in.Category)}
+	switch {
 	case in.Secret != "":
 		values[keySecret] = in.Secret
 	case !keep:
@@ -194,14 +215,40 @@ func (s *Service) gather(ctx context.Context, pc *paheko.Client, st Settings) (I
 	if err != nil {
 		return in, err
 	}
+	return in, s.gatherState(ctx, &in)
+}
+
+// gatherState reads AssoKit's side of the plan: links, notices, decisions,
+// pending creations and released members.
+func (s *Service) gatherState(ctx context.Context, in *Input) error {
 	links, err := s.store.PahekoLinks(ctx)
 	if err != nil {
-		return in, err
+		return err
 	}
 	for _, l := range links {
 		in.Links = append(in.Links, Link(l))
 	}
-	return in, nil
+	if in.Notices, err = s.store.PahekoNotices(ctx); err != nil {
+		return err
+	}
+	decisions, err := s.store.PahekoDecisions(ctx)
+	if err != nil {
+		return err
+	}
+	in.Decisions = map[Pair]string{}
+	for _, d := range decisions {
+		in.Decisions[Pair{d.UID, d.MemberID}] = d.Decision
+	}
+	pending, err := s.store.PahekoPendings(ctx)
+	if err != nil {
+		return err
+	}
+	in.Pending = map[string]bool{}
+	for uid := range pending {
+		in.Pending[uid] = true
+	}
+	in.Released, err = s.store.PahekoReleased(ctx)
+	return err
 }
 
 // gatherAccounts lists every account, acting as the admin who saved the
@@ -214,6 +261,9 @@ func (s *Service) gatherAccounts(ctx context.Context, st Settings) ([]Account, e
 		return nil, ErrNoAdmin
 	}
 	accounts, err := s.nc.As(st.Admin).Accounts(ctx, 500)
+	if errors.Is(err, nextcloud.ErrForbidden) {
+		return nil, fmt.Errorf("%w: %w", ErrNoAdmin, err) // Nextcloud lists accounts to admins only
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +274,8 @@ func (s *Service) gatherAccounts(ctx context.Context, st Settings) ([]Account, e
 	var out []Account
 	adminOK := false
 	for _, a := range accounts {
-		out = append(out, Account{UID: a.ID, Name: a.DisplayName, Email: a.Email, Enabled: a.Enabled && !leaving[a.ID], Groups: a.Groups})
+		out = append(out, Account{UID: a.ID, Name: a.DisplayName, Email: a.Email, Enabled: a.Enabled && !leaving[a.ID],
+			Groups: a.Groups, FirstLogin: a.FirstLogin})
 		if a.ID == st.Admin && a.Enabled && slices.Contains(a.Groups, paheko.GroupAdmin) {
 			adminOK = true
 		}
@@ -235,26 +286,35 @@ func (s *Service) gatherAccounts(ctx context.Context, st Settings) ([]Account, e
 	return out, nil
 }
 
-// Preview returns the plan a run would carry out now, changing nothing.
-func (s *Service) Preview(ctx context.Context) (Plan, error) {
+// input connects to Paheko and gathers what Plan needs.
+func (s *Service) input(ctx context.Context) (*paheko.Client, Input, error) {
 	pc, st, err := s.Client(ctx)
 	if err != nil {
-		return Plan{}, err
+		return nil, Input{}, err
 	}
 	in, err := s.gather(ctx, pc, st)
+	return pc, in, err
+}
+
+// Preview returns the plan a run would carry out now, changing nothing.
+func (s *Service) Preview(ctx context.Context) (Plan, error) {
+	_, in, err := s.input(ctx)
 	if err != nil {
 		return Plan{}, err
 	}
 	return MakePlan(in), nil
 }
 
-// Report is what a run did.
+// Report is what a run did. Waiting counts the accounts that need an
+// admin (proposals, protected members): never counted as done.
 type Report struct {
 	Created   int      `json:"created"`
 	Adopted   int      `json:"adopted"`
 	Updated   int      `json:"updated"`
 	Unlinked  int      `json:"unlinked"`
 	Unchanged int      `json:"unchanged"`
+	Waiting   int      `json:"waiting"`
+	Proposals int      `json:"proposals"`
 	Failed    int      `json:"failed"`
 	Notices   []Notice `json:"notices"`
 }
@@ -265,7 +325,7 @@ type Report struct {
 func (s *Service) Run(ctx context.Context, trigger, actor string) (Report, error) {
 	runID, err := s.store.StartPahekoRun(ctx, trigger, actor)
 	if err != nil {
-		return Report{}, err
+		return Report{Notices: []Notice{}}, err
 	}
 	rep, err := s.runRecovering(ctx, runID, actor)
 	b, _ := json.Marshal(rep)
@@ -287,15 +347,23 @@ func (s *Service) runRecovering(ctx context.Context, runID int64, actor string) 
 }
 
 func (s *Service) run(ctx context.Context, runID int64, actor string) (Report, error) {
-	pc, st, err := s.Client(ctx)
+	s.writing.Lock()
+	defer s.writing.Unlock()
+	pc, in, err := s.input(ctx)
 	if err != nil {
-		return Report{}, err
+		return Report{Notices: []Notice{}}, err
 	}
-	in, err := s.gather(ctx, pc, st)
-	if err != nil {
-		return Report{}, err
+	return s.apply(ctx, pc, MakePlan(in), knownMembers(in), runID, actor)
+}
+
+// knownMembers are the ids of the members the plan saw: a member found
+// after a lost create is never one of them.
+func knownMembers(in Input) map[int]bool {
+	known := make(map[int]bool, len(in.Members))
+	for _, m := range in.Members {
+		known[m.ID] = true
 	}
-	return s.Apply(ctx, pc, MakePlan(in), runID, actor)
+	return known
 }
 
 // stopErrors are the errors that stop a run with a code of their own, in
@@ -319,36 +387,23 @@ func ErrorCode(err error) string {
 	return errcode.Internal
 }
 
-// Apply carries out plan's actions one by one. Before writing to a member it
-// reads it again and checks it is still the expected one. A refused action
-// is reported and the others go on; an unreachable Paheko or refused
-// credentials stop the run (the queue retries it).
-func (s *Service) Apply(ctx context.Context, pc *paheko.Client, plan Plan, runID int64, actor string) (Report, error) {
-	rep := Report{Unchanged: plan.Unchanged, Notices: append([]Notice(nil), plan.Notices...)}
+// apply carries out plan's actions one by one (the caller holds s.writing).
+// Before writing to a member it reads it again and checks it is still the
+// expected one. A refused action is reported and the others go on; an
+// unreachable Paheko or refused credentials stop the run (the queue retries
+// it). known are the members the plan saw.
+func (s *Service) apply(ctx context.Context, pc *paheko.Client, plan Plan, known map[int]bool, runID int64, actor string) (Report, error) {
+	rep := Report{Unchanged: plan.Unchanged, Waiting: plan.Waiting, Proposals: len(plan.Proposals),
+		Notices: append([]Notice{}, plan.Notices...)}
 	if actor == "" {
 		actor = "sync"
 	}
-	audit := func(a Action, memberID int, err error) {
-		result := "ok"
-		if err != nil {
-			result = ErrorCode(err)
-			if result == errcode.Internal {
-				result = "refused"
-			}
-		}
-		keys := make([]string, 0, len(a.Fields))
-		for k, v := range a.Fields {
-			keys = append(keys, k+"="+v)
-		}
-		sort.Strings(keys)
-		s.store.AddAudit(context.WithoutCancel(ctx), store.AuditEntry{RunID: runID, Actor: actor, Action: string(a.Kind),
-			UID: a.UID, MemberID: memberID, Detail: strings.Join(keys, ", "), Result: result})
-	}
+	w := writer{s: s, pc: pc, known: known, runID: runID, actor: actor}
 	for _, a := range plan.Actions {
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		err := s.apply(ctx, pc, a, audit)
+		err := w.do(ctx, a)
 		switch {
 		case err == nil:
 			switch a.Kind {
@@ -365,9 +420,11 @@ func (s *Service) Apply(ctx context.Context, pc *paheko.Client, plan Plan, runID
 			return rep, err
 		default:
 			rep.Failed++
-			rep.Notices = append(rep.Notices, Notice{UID: a.UID, MemberID: a.MemberID, Code: failureCode(err), Detail: paheko.Message(err)})
+			rep.Notices = append(rep.Notices, Notice{UID: a.UID, Name: a.Name, MemberID: a.MemberID,
+				Code: failureCode(err), Detail: paheko.Message(err)})
 		}
 	}
+	rep.Notices = append(rep.Notices, w.notices...)
 	for _, n := range rep.Notices {
 		if err := s.store.SetPahekoNotice(ctx, n.UID, n.Code); err != nil {
 			return rep, err
@@ -398,45 +455,161 @@ func failureCode(err error) string {
 	case errors.Is(err, paheko.ErrProtected):
 		return NoticeProtected
 	case errors.Is(err, paheko.ErrDuplicate):
-		return NoticeHomonym
+		return "duplicate_refused" // a homonym appeared since the plan: the next plan decides
 	case errors.Is(err, paheko.ErrCategory):
 		return "category_refused"
 	}
 	return NoticeFailed
 }
 
-// apply carries out one action.
-func (s *Service) apply(ctx context.Context, pc *paheko.Client, a Action, audit func(Action, int, error)) error {
+// writer carries out actions and audits every write.
+type writer struct {
+	s       *Service
+	pc      *paheko.Client
+	known   map[int]bool
+	runID   int64
+	actor   string
+	notices []Notice // learnt while writing
+}
+
+// audit records one change (or attempt) in Paheko.
+func (w *writer) audit(ctx context.Context, kind string, a Action, memberID int, detail string, err error) {
+	result := "ok"
+	if err != nil {
+		result = ErrorCode(err)
+		if result == "internal" {
+			result = failureCode(err)
+		}
+	}
+	if detail == "" {
+		keys := make([]string, 0, len(a.Fields))
+		for k, v := range a.Fields {
+			keys = append(keys, k+"="+v)
+		}
+		sort.Strings(keys)
+		detail = strings.Join(keys, ", ")
+	}
+	w.s.store.AddAudit(context.WithoutCancel(ctx), store.AuditEntry{RunID: w.runID, Actor: w.actor, Action: kind,
+		UID: a.UID, MemberID: memberID, Detail: detail, Result: result})
+}
+
+func (w *writer) link(ctx context.Context, a Action, memberID int) error {
+	return w.s.store.SavePahekoLink(ctx, store.PahekoLink{UID: a.UID, MemberID: memberID, Name: a.Name, Email: a.Email,
+		FirstLogin: a.FirstLogin})
+}
+
+// do carries out one action.
+func (w *writer) do(ctx context.Context, a Action) error {
 	switch a.Kind {
 	case Unlink:
-		return s.store.DeletePahekoLink(ctx, a.UID)
+		return w.unlink(ctx, a)
 	case Remember:
-		return s.store.SavePahekoLink(ctx, store.PahekoLink{UID: a.UID, MemberID: a.MemberID, Name: a.Name, Email: a.Email})
+		return w.link(ctx, a, a.MemberID)
 	case Create:
-		m, err := pc.CreateMember(ctx, paheko.NewMember{Name: a.Fields["nom"], Email: a.Fields["email"],
-			UID: a.Fields["nextcloud_uid"], CategoryID: a.Category, ForceDuplicate: a.Force})
-		audit(a, m.ID, err)
-		if err != nil {
-			return err
-		}
-		return s.store.SavePahekoLink(ctx, store.PahekoLink{UID: a.UID, MemberID: m.ID, Name: a.Name, Email: a.Email})
+		return w.create(ctx, a)
 	case Adopt, Update:
 		// Paheko reuses the id of a deleted member: check who it is now.
-		m, err := pc.Member(ctx, a.MemberID)
+		m, err := w.pc.Member(ctx, a.MemberID)
 		if err != nil {
 			return err
 		}
-		if (a.ExpectUID != "" && m.UID != a.ExpectUID) || (a.ExpectUID == "" && !strings.EqualFold(m.Email, a.ExpectEmail)) {
+		if !expected(m, a) {
 			return errMemberChanged
 		}
 		if len(a.Fields) > 0 {
-			_, err = pc.UpdateMember(ctx, a.MemberID, a.Fields)
-			audit(a, a.MemberID, err)
+			_, err = w.pc.UpdateMember(ctx, a.MemberID, a.Fields)
+			w.audit(ctx, string(a.Kind), a, a.MemberID, "", err)
 			if err != nil {
 				return err
 			}
+		} else if a.Kind == Adopt {
+			w.audit(ctx, string(a.Kind), a, a.MemberID, "", nil)
 		}
-		return s.store.SavePahekoLink(ctx, store.PahekoLink{UID: a.UID, MemberID: a.MemberID, Name: a.Name, Email: a.Email})
+		return w.link(ctx, a, a.MemberID)
 	}
 	return fmt.Errorf("membersync: unknown action %q", a.Kind)
+}
+
+// expected reports whether m is the member the action was planned for.
+func expected(m paheko.Member, a Action) bool {
+	if a.ExpectUID != "" {
+		return m.UID == a.ExpectUID
+	}
+	if a.ExpectEmail != "" {
+		return strings.EqualFold(m.Email, a.ExpectEmail)
+	}
+	return m.UID == "" && m.Email == ""
+}
+
+// unlink drops the link and, when asked, clears the member's nextcloud_uid
+// if it still names the account: the uid may be given to someone else.
+// Paheko refuses it for admin members (captures 12–13): said, not retried;
+// sign-on still refuses them, the link being gone.
+func (w *writer) unlink(ctx context.Context, a Action) error {
+	released := a.MemberID
+	if a.Reason == NoticeMemberGone || a.Reason == NoticeIDReused {
+		released = 0 // the member is not, or no longer, the account's
+	}
+	detail := a.Reason
+	if a.ClearUID {
+		m, err := w.pc.Member(ctx, a.MemberID)
+		switch {
+		case errors.Is(err, paheko.ErrNotFound):
+		case err != nil:
+			return err
+		case m.UID == a.UID:
+			_, err := w.pc.UpdateMember(ctx, a.MemberID, map[string]string{"nextcloud_uid": ""})
+			if errors.Is(err, paheko.ErrProtected) {
+				w.notices = append(w.notices, Notice{UID: a.UID, Name: a.Name, MemberID: m.ID, Number: m.Number,
+					MemberName: m.Name, Code: NoticeProtectedUID})
+				detail += ", nextcloud_uid kept"
+			} else if err != nil {
+				return err
+			} else {
+				detail += ", nextcloud_uid cleared"
+			}
+		}
+	}
+	if err := w.s.store.ReleasePahekoLink(ctx, a.UID, released); err != nil {
+		return err
+	}
+	w.audit(ctx, string(Unlink), a, a.MemberID, detail, nil)
+	return nil
+}
+
+// create asks Paheko for a new member. It is recorded as pending first; if
+// Paheko's answer is lost (5xx, timeout), the member is looked up by its
+// nextcloud_uid (or e-mail) before trying once more, so a retry never
+// makes two members. A pending create the run could not settle is settled
+// by the next plan.
+func (w *writer) create(ctx context.Context, a Action) error {
+	nm := paheko.NewMember{Name: a.Fields["nom"], Email: a.Fields["email"], UID: a.Fields["nextcloud_uid"],
+		CategoryID: a.Category, ForceDuplicate: a.Force}
+	if err := w.s.store.AddPahekoPending(ctx, store.PahekoPending{UID: a.UID, Name: nm.Name, Email: nm.Email}); err != nil {
+		return err
+	}
+	var m paheko.Member
+	var err error
+	for attempt := 0; attempt < 2; attempt++ {
+		m, err = w.pc.CreateMember(ctx, nm)
+		if !errors.Is(err, paheko.ErrUnreachable) {
+			break
+		}
+		found, ferr := w.pc.FindMember(ctx, nm.UID, nm.Email, w.known)
+		if ferr != nil {
+			return err
+		}
+		if found.ID != 0 {
+			m, err = found, nil
+			break
+		}
+	}
+	w.audit(ctx, string(Create), a, m.ID, "", err)
+	if err != nil {
+		if !stopsRun(err) {
+			w.s.store.DeletePahekoPending(context.WithoutCancel(ctx), a.UID)
+		}
+		return err
+	}
+	return w.link(ctx, a, m.ID)
 }

@@ -2,12 +2,17 @@ package membersync_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"assokit/internal/jobs"
 	"assokit/internal/membersync"
@@ -20,10 +25,11 @@ import (
 
 // bridge is a sync service between a fake Nextcloud and a fake Paheko.
 type bridge struct {
-	svc *membersync.Service
-	nc  *nextcloudtest.Server
-	pk  *pahekotest.Server
-	st  *store.Store
+	svc         *membersync.Service
+	nc          *nextcloudtest.Server
+	pk          *pahekotest.Server
+	st          *store.Store
+	key, secret string
 }
 
 func newBridge(t testing.TB, accounts int) *bridge {
@@ -55,7 +61,7 @@ func newBridge(t testing.TB, accounts int) *bridge {
 	if err := svc.SaveSettings(ctx, membersync.SettingsInput{URL: pk.URL(), Key: b.Key, Secret: b.Secret}, "camille"); err != nil {
 		t.Fatal(err)
 	}
-	return &bridge{svc: svc, nc: nc, pk: pk, st: st}
+	return &bridge{svc: svc, nc: nc, pk: pk, st: st, key: b.Key, secret: b.Secret}
 }
 
 // linkedMembers counts members carrying each nextcloud_uid.
@@ -129,7 +135,7 @@ func TestInterruptedRunResumesWithoutDuplicates(t *testing.T) {
 		t.Run(fmt.Sprint("stop after ", stopAfter, " requests"), func(t *testing.T) {
 			b := newBridge(t, 5)
 			ctx := context.Background()
-			b.pk.FailAfter(stopAfter, 500)
+			b.pk.FailAfter(stopAfter, 500, 500, 500) // a create is looked up, then tried again
 			_, err := b.svc.Run(ctx, "poll", "")
 			if err == nil {
 				t.Fatal("the failing run reported success")
@@ -137,7 +143,12 @@ func TestInterruptedRunResumesWithoutDuplicates(t *testing.T) {
 			if membersync.ErrorCode(err) != "paheko_unreachable" {
 				t.Fatalf("error code %q for %v", membersync.ErrorCode(err), err)
 			}
-			if _, err := b.svc.Run(ctx, "poll", ""); err != nil {
+			for range 3 { // the queue runs it again until Paheko answers
+				if _, err = b.svc.Run(ctx, "poll", ""); err == nil {
+					break
+				}
+			}
+			if err != nil {
 				t.Fatal(err)
 			}
 			for uid, n := range b.linkedMembers() {
@@ -152,24 +163,179 @@ func TestInterruptedRunResumesWithoutDuplicates(t *testing.T) {
 	}
 }
 
-// A crash after Paheko created a member but before AssoKit saved the link:
-// the next run finds the member by its nextcloud_uid and adopts it.
-func TestLostLinksAreFoundAgain(t *testing.T) {
-	b := newBridge(t, 3)
+// Paheko creates a member but its answer is lost: AssoKit looks the member
+// up by nextcloud_uid before trying again, in the same run or the next.
+func TestLostCreateAnswerNeverDuplicates(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(pk *pahekotest.Server)
+		runs  int
+	}{
+		// requests: categories, uid field probe… then the first create is the 3rd.
+		{"found again in the same run", func(pk *pahekotest.Server) { pk.LoseAnswers(2, 502) }, 1},
+		{"lookup failing too: settled by the next run", func(pk *pahekotest.Server) {
+			pk.LoseAnswers(2, 502)
+			pk.FailAfter(3, 503)
+		}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBridge(t, 2)
+			ctx := context.Background()
+			tc.setup(b.pk)
+			for range tc.runs {
+				b.svc.Run(ctx, "poll", "")
+			}
+			for uid, n := range b.linkedMembers() {
+				if n != 1 {
+					t.Errorf("%s has %d members", uid, n)
+				}
+			}
+			links, _ := b.st.PahekoLinks(ctx)
+			if len(links) != 4 || len(b.linkedMembers()) != 4 {
+				t.Errorf("%d links, %d members with a uid; want 4", len(links), len(b.linkedMembers()))
+			}
+		})
+	}
+}
+
+// A deleted account's member loses its nextcloud_uid, and a new account
+// with the same uid never takes it over: within one run (the deletion not
+// seen) and across runs.
+func TestReusedUIDNeverTakesOverAMember(t *testing.T) {
+	first := time.Date(2026, 9, 1, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name      string
+		seeDelete bool
+	}{{"deletion seen by a run", true}, {"deleted and re-created between two runs", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBridge(t, 0)
+			ctx := context.Background()
+			b.nc.AddUser(nextcloudtest.User{ID: "nathan", DisplayName: "Nathan Leroux", Email: "nathan@asso.example",
+				Enabled: true, LastLogin: first, FirstLogin: first})
+			if _, err := b.svc.Run(ctx, "poll", ""); err != nil {
+				t.Fatal(err)
+			}
+			oldID := b.memberOf(t, "nathan")
+			b.nc.DeleteUser("nathan")
+			if tc.seeDelete {
+				if _, err := b.svc.Run(ctx, "poll", ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			b.nc.AddUser(nextcloudtest.User{ID: "nathan", DisplayName: "Nathan Petit", Email: "n.petit@asso.example", Enabled: true})
+			if _, err := b.svc.Run(ctx, "poll", ""); err != nil {
+				t.Fatal(err)
+			}
+			old, _ := b.pk.Member(oldID)
+			if old.Fields["nextcloud_uid"] != nil || old.Fields["nom"] != "Nathan Leroux" {
+				t.Errorf("the departed member: %v", old.Fields)
+			}
+			if id := b.memberOf(t, "nathan"); id == oldID {
+				t.Error("the new account took over the departed person's member")
+			}
+			audit, _ := b.st.Audit(ctx, 100)
+			found := false
+			for _, e := range audit {
+				if e.Action == "unlink" && e.MemberID == oldID && strings.Contains(e.Detail, "nextcloud_uid cleared") {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("the unlink is not in the audit log: %+v", audit)
+			}
+		})
+	}
+}
+
+// memberOf returns the id of the member linked to uid.
+func (b *bridge) memberOf(t *testing.T, uid string) int {
+	t.Helper()
+	links, _ := b.st.PahekoLinks(context.Background())
+	for _, l := range links {
+		if l.UID == uid {
+			return l.MemberID
+		}
+	}
+	t.Fatalf("%s has no link", uid)
+	return 0
+}
+
+// An account whose e-mail is an existing member's waits as a proposal; an
+// admin confirms one (linked, uid written) and refuses another (a new
+// member, never proposed again); both are in the audit log.
+func TestProposalsConfirmedAndRefused(t *testing.T) {
+	b := newBridge(t, 0)
 	ctx := context.Background()
-	if _, err := b.svc.Run(ctx, "poll", ""); err != nil {
+	b.nc.AddUser(nextcloudtest.User{ID: "jeanne", DisplayName: "Jeanne Dupont", Email: "jeanne@asso.example", Enabled: true})
+	b.nc.AddUser(nextcloudtest.User{ID: "eve", DisplayName: "Eve", Email: "tresor@asso.example", Enabled: true})
+	jeanneID, _ := b.pk.AddMember(pahekotest.Member{Fields: map[string]any{"nom": "DUPONT Jeanne", "email": "jeanne@asso.example"}})
+	tresorID, _ := b.pk.AddMember(pahekotest.Member{Fields: map[string]any{"nom": "Trésorière", "email": "tresor@asso.example"}})
+	for range 2 { // waiting is not an error, run after run
+		rep, err := b.svc.Run(ctx, "poll", "")
+		if err != nil || rep.Failed != 0 || rep.Proposals != 2 || rep.Waiting != 2 || rep.Adopted != 0 {
+			t.Fatalf("run %+v, %v", rep, err)
+		}
+	}
+	if _, err := b.svc.Answer(ctx, "jeanne", jeanneID, true, "camille"); err != nil {
 		t.Fatal(err)
 	}
-	links, _ := b.st.PahekoLinks(ctx)
-	for _, l := range links {
-		b.st.DeletePahekoLink(ctx, l.UID)
+	if _, err := b.svc.Answer(ctx, "eve", tresorID, false, "camille"); err != nil {
+		t.Fatal(err)
 	}
+	if _, err := b.svc.Answer(ctx, "eve", tresorID, true, "camille"); !errors.Is(err, membersync.ErrNoProposal) {
+		t.Errorf("answering a refused proposal again: %v", err)
+	}
+	if m, _ := b.pk.Member(jeanneID); m.Fields["nextcloud_uid"] != "jeanne" {
+		t.Errorf("confirmed member: %v", m.Fields)
+	}
+	if m, _ := b.pk.Member(tresorID); m.Fields["nextcloud_uid"] != nil {
+		t.Errorf("refused member was touched: %v", m.Fields)
+	}
+	if id := b.memberOf(t, "eve"); id == tresorID {
+		t.Error("eve got the treasurer's member")
+	}
+	plan, err := b.svc.Preview(ctx)
+	if err != nil || len(plan.Proposals) != 0 {
+		t.Errorf("proposals after the answers: %+v, %v", plan.Proposals, err)
+	}
+	audit, _ := b.st.Audit(ctx, 100)
+	kinds := map[string]string{}
+	for _, e := range audit {
+		kinds[e.Action+" "+e.UID] = e.Actor
+	}
+	for _, k := range []string{"confirm jeanne", "adopt jeanne", "refuse eve", "create eve"} {
+		if kinds[k] != "camille" {
+			t.Errorf("audit lacks %q by camille: %v", k, kinds)
+		}
+	}
+}
+
+// Two new accounts with one name in one run: both get a member, the second
+// forced (capture 58), none reported as a failure. Two more with the name
+// of a member no account has: proposals, nothing created.
+func TestHomonymsInOneRun(t *testing.T) {
+	b := newBridge(t, 0)
+	ctx := context.Background()
+	b.nc.AddUser(nextcloudtest.User{ID: "jd1", DisplayName: "Jean Dupont", Email: "jd1@asso.example", Enabled: true})
+	b.nc.AddUser(nextcloudtest.User{ID: "jd2", DisplayName: "Jean Dupont", Email: "jd2@asso.example", Enabled: true})
 	rep, err := b.svc.Run(ctx, "poll", "")
-	if err != nil || rep.Created != 0 || rep.Adopted != len(links) {
+	if err != nil || rep.Created != 4 || rep.Failed != 0 { // with camille and admin
+		t.Fatalf("run %+v, %v", rep, err)
+	}
+	if n := len(b.linkedMembers()); n != 4 {
+		t.Errorf("%d members, want 4", n)
+	}
+	b.pk.AddMember(pahekotest.Member{Fields: map[string]any{"nom": "Marie Curie"}})
+	b.nc.AddUser(nextcloudtest.User{ID: "mc1", DisplayName: "Marie Curie", Email: "mc1@asso.example", Enabled: true})
+	b.nc.AddUser(nextcloudtest.User{ID: "mc2", DisplayName: "Marie Curie", Email: "mc2@asso.example", Enabled: true})
+	rep, err = b.svc.Run(ctx, "poll", "")
+	if err != nil || rep.Created != 0 || rep.Failed != 0 || rep.Proposals != 2 {
 		t.Fatalf("run %+v, %v", rep, err)
 	}
 }
 
+// An account with the e-mail of Paheko's admin member: said once, never
+// linked (Paheko refuses to write its nextcloud_uid), never counted done.
 func TestAdminMemberReportedOnce(t *testing.T) {
 	b := newBridge(t, 0)
 	ctx := context.Background()
@@ -179,12 +345,12 @@ func TestAdminMemberReportedOnce(t *testing.T) {
 	counts := []int{}
 	for range 3 {
 		rep, err := b.svc.Run(ctx, "poll", "")
-		if err != nil || rep.Failed != 0 {
+		if err != nil || rep.Failed != 0 || rep.Waiting != 1 || rep.Adopted != 0 {
 			t.Fatal(rep, err)
 		}
 		n := 0
 		for _, no := range rep.Notices {
-			if no.Code == membersync.NoticeProtected {
+			if no.Code == membersync.NoticeProtectedEmail {
 				n++
 			}
 		}
@@ -195,6 +361,10 @@ func TestAdminMemberReportedOnce(t *testing.T) {
 	}
 	if fmt.Sprint(counts) != "[1 0 0]" {
 		t.Errorf("protected notices per run %v, want [1 0 0]", counts)
+	}
+	// The preview still shows who waits, and why, after the notice was reported.
+	if plan, err := b.svc.Preview(ctx); err != nil || len(plan.Held) != 1 || plan.Held[0].Code != membersync.NoticeProtectedEmail {
+		t.Errorf("preview held %+v, %v", plan.Held, err)
 	}
 }
 
@@ -221,9 +391,12 @@ func TestCheckPreparedPaheko(t *testing.T) {
 		t.Fatalf("setup %+v", setup)
 	}
 	for _, it := range setup.Items {
-		if it.Status != "ok" {
+		if it.Status != "ok" && it.Status != "info" {
 			t.Errorf("%s %s: %s", it.Code, it.Category, it.Status)
 		}
+	}
+	if setup.Problem != "" {
+		t.Errorf("problem %q on a prepared Paheko", setup.Problem)
 	}
 	snippet := paheko.Snippet(paheko.SnippetParams{ClientURL: "https://nc.example/oidc", ClientID: "paheko", ClientSecret: "s3cret",
 		Categories: setup.Categories, MatchUID: true})
@@ -265,15 +438,17 @@ func TestSecretStaysWithItsServer(t *testing.T) {
 	other := pahekotest.NewServer(t) // another host: another port of the loopback
 	keyOf := func() string { k, _ := b.svc.Settings(ctx); return k.Key }
 
-	// The same server written another way keeps the secret.
-	if err := b.svc.SaveSettings(ctx, membersync.SettingsInput{URL: b.pk.URL() + "/", Key: keyOf()}, "camille"); err != nil {
+	// The same server written another way keeps the secret (and the
+	// category for new members is checked with it).
+	memberCategory := 10 + len(paheko.RoleCategories) // PrepareBridge's numbering
+	if err := b.svc.SaveSettings(ctx, membersync.SettingsInput{URL: b.pk.URL() + "/", Key: keyOf(), Category: memberCategory}, "camille"); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := b.svc.Settings(ctx); !st.HasSecret {
 		t.Fatal("the secret was dropped for the same server")
 	}
 
-	if err := b.svc.SaveSettings(ctx, membersync.SettingsInput{URL: other.URL(), Key: keyOf()}, "camille"); err != nil {
+	if err := b.svc.SaveSettings(ctx, membersync.SettingsInput{URL: other.URL(), Key: keyOf(), Category: memberCategory}, "camille"); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := b.svc.Settings(ctx); st.HasSecret || st.Configured() {
@@ -288,4 +463,92 @@ func TestSecretStaysWithItsServer(t *testing.T) {
 	if n := other.RequestCount(); n != 0 {
 		t.Errorf("the new host got %d requests before its secret was entered", n)
 	}
+}
+
+// Each outcome of the check names its problem with a code the page
+// translates (js/src/l10n.js), and the admin by name when it is them.
+func TestCheckOutcomes(t *testing.T) {
+	l10n, err := os.ReadFile("../../js/src/l10n.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	notPaheko := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, "<html><body>Not found</body></html>")
+	}))
+	defer notPaheko.Close()
+	aPage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "<!DOCTYPE html><title>Mon site</title>")
+	}))
+	defer aPage.Close()
+	for _, tc := range []struct {
+		name    string
+		prepare func(b *bridge) membersync.SettingsInput
+		problem string
+	}{
+		{"ready", func(b *bridge) membersync.SettingsInput { return b.settings() }, ""},
+		{"an address that is not a Paheko (404 page)", func(b *bridge) membersync.SettingsInput {
+			in := b.settings()
+			in.URL = notPaheko.URL
+			return in
+		}, "paheko_not_paheko"},
+		{"an address that is not a Paheko (a web page)", func(b *bridge) membersync.SettingsInput {
+			in := b.settings()
+			in.URL = aPage.URL
+			return in
+		}, "paheko_not_paheko"},
+		{"nothing answers", func(b *bridge) membersync.SettingsInput {
+			in := b.settings()
+			in.URL = "http://127.0.0.1:1"
+			return in
+		}, "paheko_unreachable"},
+		{"wrong secret", func(b *bridge) membersync.SettingsInput {
+			in := b.settings()
+			in.Secret = "wrong"
+			return in
+		}, "paheko_refused"},
+		{"read-only key", func(b *bridge) membersync.SettingsInput {
+			b.pk.AddKey("reader", "reader-secret-1", pahekotest.LevelRead)
+			in := b.settings()
+			in.Key, in.Secret = "reader", "reader-secret-1"
+			return in
+		}, membersync.ProblemKeyReadOnly},
+		{"a role category missing", func(b *bridge) membersync.SettingsInput {
+			b.pk.AddCategory(pahekotest.Category{ID: 40, Name: "Autre"})
+			b.pk.RenameCategory(11, "Compta")
+			return b.settings()
+		}, membersync.ProblemCategories},
+		{"the admin is no longer one", func(b *bridge) membersync.SettingsInput {
+			b.nc.AddUser(nextcloudtest.User{ID: "camille", DisplayName: "Camille Martin", Email: "camille@asso.example", Enabled: true})
+			return b.settings()
+		}, membersync.ProblemNoAdmin},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBridge(t, 0)
+			ctx := context.Background()
+			if err := b.svc.SaveSettings(ctx, tc.prepare(b), "camille"); err != nil {
+				t.Fatal(err)
+			}
+			setup := b.svc.Check(ctx)
+			if setup.Problem != tc.problem {
+				t.Fatalf("problem %q, want %q (%+v)", setup.Problem, tc.problem, setup)
+			}
+			if tc.problem != "" && !strings.Contains(string(l10n), "\t\t"+tc.problem+":") {
+				t.Errorf("the page has no text for %q", tc.problem)
+			}
+			if tc.problem == membersync.ProblemNoAdmin {
+				for _, it := range setup.Items {
+					if it.Code == "acting_admin" && it.Name != "Camille Martin" {
+						t.Errorf("the admin is not named: %+v", it)
+					}
+				}
+			}
+		})
+	}
+}
+
+// settings are the bridge's working settings.
+func (b *bridge) settings() membersync.SettingsInput {
+	return membersync.SettingsInput{URL: b.pk.URL(), Key: b.key, Secret: b.secret}
 }

@@ -20,6 +20,9 @@ type Account struct {
 	Language    string   `json:"language"`
 	LastLogin   int64    `json:"lastLogin"` // milliseconds since the epoch, 0 if never
 	Quota       Quota    `json:"quota"`
+	// FirstLogin is the account's first sign-in, seconds since the epoch, 0
+	// if never (firstLoginTimestamp, NC 31+: fixtures/nextcloud-32-transfer 608).
+	FirstLogin int64 `json:"firstLoginTimestamp"`
 }
 
 // Quota is an account's storage as the provisioning API gives it (fixtures
@@ -64,12 +67,14 @@ func (a *Account) UnmarshalJSON(b []byte) error {
 		Language    string   `json:"language"`
 		LastLogin   int64    `json:"lastLogin"`
 		Quota       Quota    `json:"quota"`
+		FirstLogin  int64    `json:"firstLoginTimestamp"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
 	*a = Account{ID: raw.ID, DisplayName: raw.DisplayName, Groups: raw.Groups,
-		Enabled: raw.Enabled == nil || *raw.Enabled, Language: raw.Language, LastLogin: raw.LastLogin, Quota: raw.Quota}
+		Enabled: raw.Enabled == nil || *raw.Enabled, Language: raw.Language, LastLogin: raw.LastLogin, Quota: raw.Quota,
+		FirstLogin: raw.FirstLogin}
 	if raw.Email != nil {
 		a.Email = *raw.Email
 	}

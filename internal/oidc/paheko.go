@@ -2,26 +2,37 @@ package oidc
 
 import (
 	"context"
+	"errors"
 
 	"assokit/internal/paheko"
+	"assokit/internal/store"
 )
 
 // Access is what the "Paheko" page shows a member.
 type Access struct {
 	Configured bool   `json:"configured"`         // Paheko's address is set
-	LoginURL   string `json:"loginUrl,omitempty"` // starts the sign-on; only for those who may open Paheko
+	LoginURL   string `json:"loginUrl,omitempty"` // starts the sign-on; only for those who may open it now
 	Role       string `json:"role"`               // "" when the account may not open Paheko
+	Linked     bool   `json:"linked"`             // the account has its member in Paheko (sign-on needs it)
 }
 
-// Access says whether an account in groups may open Paheko, with which
-// role, and where its sign-on starts.
-func (p *Provider) Access(ctx context.Context, groups []string) Access {
+// Access says whether account uid, in groups, may open Paheko, with which
+// role, whether its member is linked yet (Authorize refuses it otherwise),
+// and where its sign-on starts.
+func (p *Provider) Access(ctx context.Context, uid string, groups []string) (Access, error) {
 	u := p.pahekoURL(ctx)
 	a := Access{Configured: u != "", Role: paheko.RoleFor(groups)}
-	if a.Configured && a.Role != "" {
+	_, err := p.store.PahekoLinkOf(ctx, uid)
+	switch {
+	case err == nil:
+		a.Linked = true
+	case !errors.Is(err, store.ErrNotFound):
+		return a, err
+	}
+	if a.Configured && a.Role != "" && a.Linked {
 		a.LoginURL = paheko.LoginURL(u)
 	}
-	return a
+	return a, nil
 }
 
 // Registration is Paheko's registration with the provider and the
@@ -44,12 +55,13 @@ func (p *Provider) Registration(ctx context.Context) (Registration, error) {
 
 // Snippet returns the config.local.php lines that make Paheko sign its
 // members on through this provider, with the category of each role
-// (role → category id) and matching members on nextcloud_uid when matchUID.
-func (p *Provider) Snippet(ctx context.Context, categories map[string]int, matchUID bool) (string, error) {
+// (role → category id) and of new members (the only categories it moves
+// members between), or "" without the nextcloud_uid field (paheko.Snippet).
+func (p *Provider) Snippet(ctx context.Context, categories map[string]int, memberCategory int, matchUID bool) (string, error) {
 	r, err := p.Registration(ctx)
 	if err != nil {
 		return "", err
 	}
-	return paheko.Snippet(paheko.SnippetParams{ClientURL: r.Issuer, ClientID: r.Client.ID,
-		ClientSecret: r.Client.Secret, Categories: categories, MatchUID: matchUID}), nil
+	return paheko.Snippet(paheko.SnippetParams{ClientURL: r.Issuer, ClientID: r.Client.ID, ClientSecret: r.Client.Secret,
+		Categories: categories, MemberCategory: memberCategory, MatchUID: matchUID}), nil
 }

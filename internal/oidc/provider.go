@@ -156,7 +156,7 @@ func (p *Provider) Discovery(ctx context.Context) (map[string]any, error) {
 		"scopes_supported":                      []string{"openid", "email", "profile"},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_post"},
 		"code_challenge_methods_supported":      []string{"S256"},
-		"claims_supported":                      []string{"sub", "email", "name", "preferred_username", "paheko_role"},
+		"claims_supported":                      []string{"sub", "email", "name", "preferred_username", "paheko_role", "paheko_member"},
 	}, nil
 }
 
@@ -186,6 +186,11 @@ func (p *Provider) Authorize(ctx context.Context, uid string, q url.Values) (str
 	}
 	if !acc.Enabled || paheko.RoleFor(acc.Groups) == "" {
 		return "", ErrNoRole
+	}
+	if _, err := p.store.PahekoLinkOf(ctx, uid); errors.Is(err, store.ErrNotFound) {
+		return "", ErrNotLinked
+	} else if err != nil {
+		return "", err
 	}
 	// Sign-ons are rare: this is the moment to drop long-expired codes and tokens.
 	if err := p.store.PurgeOIDC(ctx); err != nil {
@@ -306,7 +311,11 @@ func (p *Provider) allowedAccount(ctx context.Context, uid, code string, status 
 }
 
 // UserInfo returns the claims of the account an access token was issued
-// to, with paheko_role computed from its groups now. An account disabled,
+// to, with paheko_role computed from its groups now and paheko_member, the
+// id of the member AssoKit linked to the account (absent when none): the
+// sign-on snippet opens that member only, and only if its nextcloud_uid is
+// still sub, so that neither a reused uid nor a member Paheko would not let
+// AssoKit clear is ever opened for someone else. An account disabled,
 // deleted or left without a role since the token was issued gets
 // invalid_token.
 func (p *Provider) UserInfo(ctx context.Context, token string) (map[string]any, error) {
@@ -325,6 +334,13 @@ func (p *Provider) UserInfo(ctx context.Context, token string) (map[string]any, 
 		"paheko_role": paheko.RoleFor(acc.Groups)}
 	if acc.Email != "" {
 		info["email"] = acc.Email
+	}
+	link, err := p.store.PahekoLinkOf(ctx, uid)
+	switch {
+	case err == nil:
+		info["paheko_member"] = link.MemberID
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
 	}
 	return info, nil
 }

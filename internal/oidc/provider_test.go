@@ -40,6 +40,10 @@ func newProvider(t *testing.T) (*oidc.Provider, *nextcloudtest.Server, *time.Tim
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	// jeanne's member is n°7 in Paheko; lea has none yet.
+	if err := st.SavePahekoLink(context.Background(), store.PahekoLink{UID: "jeanne", MemberID: 7, Name: "Jeanne Trésorière"}); err != nil {
+		t.Fatal(err)
+	}
 	client, err := nextcloud.New(nextcloud.Config{BaseURL: nc.URL(), AppID: "assokit", AppSecret: "test-secret", AppVersion: "0.1.0", AAVersion: "32.0.0"})
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +103,7 @@ func TestLoginGivesRoleFromGroupsNow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info["sub"] != "jeanne" || info["email"] != "jeanne@asso.example" || info["paheko_role"] != "compta" {
+	if info["sub"] != "jeanne" || info["email"] != "jeanne@asso.example" || info["paheko_role"] != "compta" || info["paheko_member"] != 7 {
 		t.Errorf("userinfo %v", info)
 	}
 	// The id_token is signed by a published key and carries the nonce.
@@ -128,10 +132,14 @@ func TestLoginGivesRoleFromGroupsNow(t *testing.T) {
 }
 
 func TestAuthorizeRefusals(t *testing.T) {
-	p, _, _ := newProvider(t)
+	p, nc, _ := newProvider(t)
 	ctx := context.Background()
 	if _, err := p.Authorize(ctx, "lea", authorizeQuery()); !errors.Is(err, oidc.ErrNoRole) {
 		t.Errorf("account in no group: %v", err)
+	}
+	nc.AddUser(nextcloudtest.User{ID: "lea", DisplayName: "Léa", Email: "lea@asso.example", Groups: []string{"paheko_membres"}, Enabled: true})
+	if _, err := p.Authorize(ctx, "lea", authorizeQuery()); !errors.Is(err, oidc.ErrNotLinked) {
+		t.Errorf("account without a member yet: %v", err)
 	}
 	for name, q := range map[string]url.Values{
 		"wrong redirect URI":     authorizeQuery("redirect_uri", pahekoURL+"/admin/login.php?oidc&x=1"),

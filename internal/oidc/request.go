@@ -31,6 +31,11 @@ func oauthError(status int, code, desc string) *Error {
 // that open Paheko; the page explains who to ask.
 var ErrNoRole = errors.New("oidc: the account may not open Paheko")
 
+// ErrNotLinked is returned by Authorize for an account that has no member
+// in Paheko yet (the first sync has not run, or an admin must confirm which
+// member is this person's); the page says so.
+var ErrNotLinked = errors.New("oidc: the account has no linked Paheko member yet")
+
 // ErrBadClient is returned by Authorize when the client or its redirect URI
 // is not the registered one: the browser must not be sent anywhere.
 var ErrBadClient = errors.New("oidc: unknown client or redirect URI")

@@ -199,6 +199,10 @@ func responseError(method, path string, status int, raw []byte) *Error {
 	switch {
 	case status >= 500 || status == http.StatusTooManyRequests:
 		e.kind = ErrUnreachable
+	case body.Error == "":
+		// Paheko answers {"error": "…"} for every 4xx it makes (captures
+		// 00, 02, 05…): anything else is another server at this address.
+		e.kind = ErrNotPaheko
 	case status == http.StatusUnauthorized:
 		e.kind = ErrUnauthorized
 	case status == http.StatusForbidden:
@@ -216,10 +220,8 @@ func responseError(method, path string, status int, raw []byte) *Error {
 		e.kind = ErrNotFound
 	case status == http.StatusConflict:
 		e.kind = ErrDuplicate
-	case body.Error != "":
-		e.kind = ErrInvalid
 	default:
-		e.kind = ErrNotPaheko
+		e.kind = ErrInvalid
 	}
 	return e
 }
@@ -357,8 +359,7 @@ func (c *Client) Members(ctx context.Context, withUID bool, pageSize int) ([]Mem
 func membersOf(rows []map[string]any, after int) ([]Member, error) {
 	out := make([]Member, 0, len(rows))
 	for _, r := range rows {
-		m := Member{ID: toInt(r["id"]), Number: toInt(r["numero"]), Name: toString(r["nom"]),
-			Email: toString(r["email"]), UID: toString(r["nextcloud_uid"]), CategoryID: toInt(r["id_category"])}
+		m := rowMember(r)
 		if m.ID <= after {
 			return nil, &Error{Method: http.MethodPost, Path: "sql", StatusCode: http.StatusOK,
 				Message: fmt.Sprintf("member ids out of order (%d after %d)", m.ID, after), kind: ErrNotPaheko}
@@ -389,6 +390,36 @@ func toString(v any) string {
 		return x
 	}
 	return fmt.Sprint(v)
+}
+
+// FindMember looks a member up by its nextcloud_uid (when uid is not empty)
+// or else by its e-mail, skipping the ids in exclude. It returns a zero
+// Member when none is found.
+func (c *Client) FindMember(ctx context.Context, uid, email string, exclude map[int]bool) (Member, error) {
+	where := "nextcloud_uid = " + quote(uid)
+	cols := "id, numero, nom, email, id_category, nextcloud_uid"
+	if uid == "" {
+		where, cols = "email = "+quote(email)+" COLLATE NOCASE", "id, numero, nom, email, id_category"
+	}
+	rows, err := c.Query(ctx, "SELECT "+cols+" FROM users WHERE "+where+" ORDER BY id")
+	if err != nil {
+		return Member{}, err
+	}
+	for _, r := range rows {
+		m := rowMember(r)
+		if !exclude[m.ID] {
+			return m, nil
+		}
+	}
+	return Member{}, nil
+}
+
+// quote makes s an SQL string literal (/api/sql takes no parameters).
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func rowMember(r map[string]any) Member {
+	return Member{ID: toInt(r["id"]), Number: toInt(r["numero"]), Name: toString(r["nom"]),
+		Email: toString(r["email"]), UID: toString(r["nextcloud_uid"]), CategoryID: toInt(r["id_category"])}
 }
 
 // memberRecord is the JSON of GET /api/user/{id}.

@@ -280,5 +280,8 @@ func (s *Service) config(ctx context.Context) (config, error) {
 			return config{}, fmt.Errorf("tours: stored association tour: %w", err)
 		}
 	}
+	if cfg.custom.Steps == nil {
+		cfg.custom.Steps = []CustomStep{}
+	}
 	return cfg, nil
 }

@@ -81,6 +81,8 @@ func (s *Server) oidcAuthorize(c echo.Context) error {
 		return navigatePage(c, lang, to)
 	case errors.Is(err, oidc.ErrNoRole):
 		return messagePage(c, http.StatusForbidden, lang, "no_role", s.supportContact(ctx))
+	case errors.Is(err, oidc.ErrNotLinked):
+		return messagePage(c, http.StatusForbidden, lang, "not_linked", s.supportContact(ctx))
 	case errors.Is(err, oidc.ErrBadClient):
 		return messagePage(c, http.StatusBadRequest, lang, "bad_client", "")
 	}
@@ -122,6 +124,10 @@ var pageTexts = map[string]map[string]string{
 		"no_role":           "Votre compte Nextcloud ne donne pas accès à Paheko. L'accès est donné aux membres des groupes « admin », « paheko_compta » et « paheko_membres ».",
 		"ask":               "Pour l'obtenir, demandez à : ",
 		"ask_admin":         "Pour l'obtenir, demandez à un administrateur de votre association.",
+		"title_not_linked":  "Votre fiche de membre n'est pas encore reliée",
+		"not_linked":        "AssoKit n'a pas encore relié votre compte Nextcloud à une fiche de membre de Paheko : la synchronisation des membres n'est pas encore passée depuis la création de votre compte, ou un administrateur doit confirmer quelle fiche est la vôtre.",
+		"ask_linked":        "Si cela dure, prévenez : ",
+		"ask_linked_admin":  "Si cela dure, prévenez un administrateur de votre association.",
 		"title_bad_client":  "Demande de connexion refusée",
 		"bad_client":        "Cette demande de connexion ne vient pas du Paheko de votre association, ou elle est incomplète. Revenez à Paheko et cliquez sur « Se connecter avec Nextcloud ».",
 		"title_unavailable": "Paheko ne peut pas être ouvert pour l'instant",
@@ -136,6 +142,10 @@ var pageTexts = map[string]map[string]string{
 		"no_role":           "Your Nextcloud account does not give access to Paheko. Access is given to members of the groups “admin”, “paheko_compta” and “paheko_membres”.",
 		"ask":               "To get it, ask: ",
 		"ask_admin":         "To get it, ask an administrator of your association.",
+		"title_not_linked":  "Your member record is not linked yet",
+		"not_linked":        "AssoKit has not linked your Nextcloud account to a member record in Paheko yet: the member synchronisation has not run since your account was created, or an administrator must confirm which record is yours.",
+		"ask_linked":        "If it lasts, tell: ",
+		"ask_linked_admin":  "If it lasts, tell an administrator of your association.",
 		"title_bad_client":  "Sign-in request refused",
 		"bad_client":        "This sign-in request does not come from your association's Paheko, or it is incomplete. Go back to Paheko and click “Se connecter avec Nextcloud”.",
 		"title_unavailable": "Paheko cannot be opened right now",
@@ -187,10 +197,16 @@ func navigatePage(c echo.Context, lang, to string) error {
 func messagePage(c echo.Context, status int, lang, key, contact string) error {
 	t := pageTexts[lang]
 	d := pageData{Lang: lang, Title: t["title_"+key], Text: t[key], Back: t["back"]}
-	if key == "no_role" {
+	switch key {
+	case "no_role":
 		d.Ask = t["ask_admin"]
 		if contact != "" {
 			d.Ask = t["ask"] + contact
+		}
+	case "not_linked":
+		d.Ask = t["ask_linked_admin"]
+		if contact != "" {
+			d.Ask = t["ask_linked"] + contact
 		}
 	}
 	return renderPage(c, status, d)

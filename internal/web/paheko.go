@@ -21,13 +21,18 @@ func (s *Server) pahekoPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, pahekoView{Access: s.d.OIDC.Access(ctx, acc.Groups), Contact: s.supportContact(ctx)})
+	access, err := s.d.OIDC.Access(ctx, acc.ID, acc.Groups)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, pahekoView{Access: access, Contact: s.supportContact(ctx)})
 }
 
 // pahekoAdminView is the admin page: settings (never the API secret), the
 // sign-on registration to copy into Paheko, and the sync state.
 type pahekoAdminView struct {
 	Settings        membersync.Settings `json:"settings"`
+	AdminName       string              `json:"adminName"` // who AssoKit reads the accounts as
 	IntervalSeconds int                 `json:"intervalSeconds"`
 	Issuer          string              `json:"issuer"`
 	ClientID        string              `json:"clientId"`
@@ -46,7 +51,13 @@ func (s *Server) pahekoAdmin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, pahekoAdminView{Settings: st, IntervalSeconds: int(st.Interval.Seconds()),
+	adminName := st.Admin
+	if st.Admin != "" {
+		if acc, err := s.d.Host.Account(ctx, st.Admin); err == nil && acc.DisplayName != "" {
+			adminName = acc.DisplayName
+		}
+	}
+	return c.JSON(http.StatusOK, pahekoAdminView{Settings: st, AdminName: adminName, IntervalSeconds: int(st.Interval.Seconds()),
 		Issuer: r.Issuer, ClientID: r.Client.ID, ClientSecret: r.Client.Secret, SecretFromHost: s.d.OIDC.SecretFromHost(),
 		RedirectURI: r.Client.RedirectURI})
 }
@@ -86,11 +97,35 @@ func (s *Server) pahekoSaveSettings(c echo.Context) error {
 func (s *Server) pahekoCheck(c echo.Context) error {
 	ctx := c.Request().Context()
 	setup := s.d.Sync.Check(ctx)
-	snippet, err := s.d.OIDC.Snippet(ctx, setup.Categories, setup.MatchUID)
+	snippet, err := s.d.OIDC.Snippet(ctx, setup.Categories, setup.MemberCategory, setup.MatchUID)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"setup": setup, "snippet": snippet})
+}
+
+// proposalAnswer is an admin's answer to a proposal of the preview.
+type proposalAnswer struct {
+	UID      string `json:"uid"`
+	MemberID int    `json:"memberId"`
+	Confirm  bool   `json:"confirm"`
+}
+
+// pahekoAnswer confirms or refuses the proposal to link an account to an
+// existing member, and answers what was done at once.
+func (s *Server) pahekoAnswer(c echo.Context) error {
+	var in proposalAnswer
+	if err := readJSON(c, &in); err != nil {
+		return err
+	}
+	if in.UID == "" || in.MemberID <= 0 {
+		return errBadInput
+	}
+	rep, err := s.d.Sync.Answer(c.Request().Context(), in.UID, in.MemberID, in.Confirm, currentUser(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, rep)
 }
 
 func (s *Server) pahekoPreview(c echo.Context) error {

@@ -37,6 +37,7 @@ func (s *Server) routes() {
 	admin.PUT("/paheko/settings", s.pahekoSaveSettings)
 	admin.POST("/paheko/check", s.pahekoCheck)
 	admin.GET("/paheko/preview", s.pahekoPreview)
+	admin.POST("/paheko/proposals", s.pahekoAnswer)
 	admin.POST("/paheko/sync", s.pahekoSync)
 	admin.POST("/paheko/pause", s.pahekoPause)
 	admin.GET("/paheko/runs", s.pahekoRuns)

@@ -53,6 +53,10 @@ func newTestServer(t *testing.T) *testServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	// Inès's member in Paheko is n°5: sign-on opens linked members only.
+	if err := st.SavePahekoLink(ctx, store.PahekoLink{UID: "ines", MemberID: 5, Name: "Inès Petit"}); err != nil {
+		t.Fatal(err)
+	}
 	client, err := nextcloud.New(nextcloud.Config{BaseURL: nc.URL(), AppID: "assokit", AppSecret: testSecret,
 		AppVersion: "0.1.0", AAVersion: "32.0.0"})
 	if err != nil {
@@ -141,7 +145,7 @@ func TestRequestRules(t *testing.T) {
 		{"transfer that does not exist", "GET", "/api/admin/transfers/42", "camille", "", 404, "not_found"},
 		{"transfer to oneself", "POST", "/api/admin/transfers", "camille", `{"source":"lea","target":"lea","choice":{"allFiles":true}}`, 400, "transfer_same_account"},
 		{"sync before Paheko is set up", "POST", "/api/admin/paheko/sync", "camille", "", 409, "paheko_not_configured"},
-		{"invalid Paheko settings", "PUT", "/api/admin/paheko/settings", "camille", `{"url":"ftp://x","key":"k","secret":"s"}`, 400, "invalid_settings"},
+		{"invalid Paheko settings", "PUT", "/api/admin/paheko/settings", "camille", `{"url":"ftp://x","key":"k","secret":"s"}`, 400, "paheko_url_invalid"},
 		{"unknown tour", "PUT", "/api/tours/nope/progress", "lea", `{"state":"done","step":0}`, 404, "tour_unknown"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -287,22 +291,24 @@ func TestPahekoPage(t *testing.T) {
 	ts := newTestServer(t)
 	for _, c := range []struct {
 		user, role, loginURL string
+		linked               bool
 	}{
-		{"camille", "admin", paheko.LoginURL(pahekoURL)},
-		{"ines", "compta", paheko.LoginURL(pahekoURL)},
-		{"lea", "", ""},
+		{"camille", "admin", "", false}, // no member yet: nothing to open
+		{"ines", "compta", paheko.LoginURL(pahekoURL), true},
+		{"lea", "", "", false},
 	} {
 		rec := ts.do("GET", "/api/paheko", c.user, nil)
 		var v struct {
 			Configured bool
 			LoginURL   string `json:"loginUrl"`
 			Role       string
+			Linked     bool
 		}
 		if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil || rec.Code != 200 {
 			t.Fatalf("%s: %d %s", c.user, rec.Code, rec.Body)
 		}
-		if !v.Configured || v.Role != c.role || v.LoginURL != c.loginURL {
-			t.Errorf("%s: %+v, want role %q login %q", c.user, v, c.role, c.loginURL)
+		if !v.Configured || v.Role != c.role || v.LoginURL != c.loginURL || v.Linked != c.linked {
+			t.Errorf("%s: %+v, want role %q login %q linked %v", c.user, v, c.role, c.loginURL, c.linked)
 		}
 	}
 }

@@ -17,7 +17,7 @@ export function language() {
  * @param {object} vars values for {placeholders}
  */
 export function t(text, vars = {}) {
-	const translated = catalogs[language()][text] ?? text
+	const translated = catalogs[language()][text] ?? text ?? ''
 	return translated.replace(/{(\w+)}/g, (m, k) => (k in vars ? String(vars[k]) : m))
 }
 
@@ -36,6 +36,11 @@ export function n(singular, plural, count, vars = {}) {
 	return text.replace(/{(\w+)}/g, (m, k) => (k in vars ? String(vars[k]) : m))
 }
 
+/** Texts of codes that name someone, used when errorText is given the name. */
+const namedTexts = {
+	paheko_no_admin: '{name} is no longer an administrator of this Nextcloud, and AssoKit reads the accounts with these rights: save the settings again so that AssoKit uses yours.',
+}
+
 /** What is shown for an error without a text of its own. */
 const somethingWrong = 'Something went wrong. Reload the page; if it happens again, tell your administrator.'
 
@@ -43,8 +48,10 @@ const somethingWrong = 'Something went wrong. Reload the page; if it happens aga
  * The text shown for a stable error code answered by AssoKit's API. Every
  * code the server declares (Go: errcode.New) has its entry here, checked by
  * internal/web's tests, and its French in l10n/fr.json.
+ * @param {string} code the code
+ * @param {object} vars values for the text's {placeholders} (name: the admin's name for paheko_no_admin)
  */
-export function errorText(code) {
+export function errorText(code, vars = {}) {
 	const texts = {
 		internal: somethingWrong,
 		method_not_allowed: somethingWrong,
@@ -57,6 +64,13 @@ export function errorText(code) {
 		unauthenticated: 'You are not signed in to Nextcloud any more. Reload the page to sign in again.',
 		network: 'AssoKit cannot be reached. Check your connection and reload the page.',
 		invalid_settings: 'Check the address of Paheko (it starts with https://) and the interval (at least 10 seconds).',
+		paheko_url_invalid: 'This is not a web address. Copy the address of your Paheko from your browser: it starts with https://.',
+		paheko_key_invalid: 'The identifier of the API key is made of lowercase letters, digits and _, as Paheko shows it (Configuration › Advanced features › API).',
+		sync_interval_invalid: 'The interval must be between 10 seconds and one day.',
+		paheko_category_invalid: 'This category does not exist in Paheko, or it gives administrator rights (Paheko does not let AssoKit create such members). Choose a category without administrator rights.',
+		paheko_categories_missing: 'Paheko is missing categories for the roles, or their rights are not the expected ones: see the list below.',
+		paheko_field_missing: 'Paheko has no “nextcloud_uid” field: members are synchronised, but sign-on stays off until the field exists (see the list below).',
+		paheko_proposal_gone: 'This proposal no longer applies (the account or the record changed). Look at the preview again.',
 		bad_request: 'Something in the form is not right. Check it and try again.',
 		paheko_not_configured: 'Enter the address of Paheko and its API key first.',
 		paheko_no_admin: 'The administrator who saved these settings is no longer an administrator. Save the settings again.',
@@ -91,5 +105,5 @@ export function errorText(code) {
 		signon_secret_from_host: 'The sign-on secret is set by whoever hosts your Nextcloud and cannot be changed here.',
 		tour_invalid: 'The association\'s tour needs a title and 1 to 8 steps, each with a title and a text; the page, if any, must be a page of this Nextcloud (starting with /).',
 	}
-	return t(texts[code] ?? somethingWrong)
+	return t((vars.name && namedTexts[code]) || (texts[code] ?? somethingWrong), vars)
 }

@@ -19,10 +19,14 @@ func (s *Server) detailsLocked(u *User) map[string]any {
 	if !u.LastLogin.IsZero() {
 		lastLogin = u.LastLogin.UnixMilli()
 	}
+	firstLogin := lastLogin / 1000
+	if !u.FirstLogin.IsZero() {
+		firstLogin = u.FirstLogin.Unix()
+	}
 	groups := append([]string{}, u.Groups...)
 	return map[string]any{
 		"enabled": u.Enabled, "storageLocation": "/var/www/nextcloud/data/" + u.ID, "id": u.ID,
-		"firstLoginTimestamp": lastLogin / 1000, "lastLoginTimestamp": lastLogin / 1000, "lastLogin": lastLogin,
+		"firstLoginTimestamp": firstLogin, "lastLoginTimestamp": lastLogin / 1000, "lastLogin": lastLogin,
 		"backend": "Database", "subadmin": []any{},
 		"quota":   s.quotaLocked(u),
 		"manager": "", "email": email, "additional_mail": []any{},

@@ -79,7 +79,8 @@ type User struct {
 	Enabled     bool
 	Language    string
 	LastLogin   time.Time
-	Quota       int64 // bytes; 0 is unlimited
+	FirstLogin  time.Time // zero: the last sign-in was the first
+	Quota       int64     // bytes; 0 is unlimited
 	created     time.Time
 }
 
@@ -184,6 +185,14 @@ func (s *Server) addUserLocked(u User) {
 	cp := u
 	cp.Groups = append([]string(nil), u.Groups...)
 	s.users[u.ID] = &cp
+}
+
+// DeleteUser deletes an account, as an admin does; its uid may be given to
+// a new account afterwards.
+func (s *Server) DeleteUser(uid string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.users, uid)
 }
 
 // AddGroup creates a group.

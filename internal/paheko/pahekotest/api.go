@@ -9,10 +9,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/http/httptest"
 	"net/mail"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // apiError is an error Paheko answers as {"error": msg}.
@@ -72,13 +74,24 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.requests++
 	injected := s.failures[s.requests]
 	delete(s.failures, s.requests)
+	lost := s.lost[s.requests]
+	delete(s.lost, s.requests)
 	s.mu.Unlock()
+	if lost != 0 {
+		s.handleAPI(httptest.NewRecorder(), r) // done, answer dropped
+		injected = lost
+	}
 	if injected != 0 {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(injected)
 		io.WriteString(w, " /!\\ KD2\\DB\\DB_Exception \ndatabase is locked\n")
 		return
 	}
+	s.handleAPI(w, r)
+}
+
+// handleAPI answers one API request as Paheko does.
+func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete:
 	default: // checked before the credentials, in API::__construct
@@ -298,8 +311,28 @@ func (s *Server) apiSQL(w http.ResponseWriter, r *http.Request) error {
 		}
 		results = append(results, o)
 	}
-	writeJSON(w, http.StatusOK, ordered{{"count", len(results)}, {"results", results}})
+	writeJSON(w, http.StatusOK, ordered{{"count", s.sqlCount(r, query, len(results))}, {"results", results}})
 	return nil
+}
+
+// trailingLimit is a LIMIT clause at the end of a query.
+var trailingLimit = regexp.MustCompile(`(?is)\s+LIMIT\s+\d+(\s*(,|OFFSET)\s*\d+)?\s*;?\s*$`)
+
+// sqlCount is the "count" Paheko answers: the number of rows the query
+// gives without its LIMIT, not the number returned (captures 62, 63).
+func (s *Server) sqlCount(r *http.Request, query string, returned int) int {
+	unlimited := trailingLimit.ReplaceAllString(query, "")
+	if unlimited == query {
+		return returned
+	}
+	s.mu.Lock()
+	res, err := readOnlyQuery(r.Context(), s.db, "SELECT COUNT(*) FROM ("+unlimited+")")
+	s.mu.Unlock()
+	if err != nil || len(res.Rows) != 1 {
+		return returned
+	}
+	n, _ := res.Rows[0][0].(int64)
+	return int(n)
 }
 
 // writeCSVRow writes one CSV line with every value quoted, as Paheko does.
@@ -382,6 +415,18 @@ func (s *Server) apiMember(w http.ResponseWriter, id int) error {
 }
 
 func (s *Server) apiCreate(w http.ResponseWriter, p map[string]string, cred credential) error {
+	// Assumed from the real server's error log, not captured as an exchange:
+	// two user/new at the same moment both take MAX(numero)+1 and the second
+	// fails on the unique index, uncaught (500 with a text body).
+	if s.creating.Add(1) > 1 {
+		s.creating.Add(-1)
+		return errors.New("UNIQUE constraint failed: users.numero")
+	}
+	defer s.creating.Add(-1)
+	s.mu.Lock()
+	slow := s.slowNew
+	s.mu.Unlock()
+	time.Sleep(slow)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !truthy(p["force_duplicate"]) && p["nom"] != "" {

@@ -22,8 +22,12 @@ type OIDCConfig struct {
 	// Categories maps a paheko_role claim to a category id, as the $map of
 	// OIDC_CLIENT_CALLBACK. Empty: no callback, the member keeps its category.
 	Categories map[string]int
-	// MatchUID matches the member on the nextcloud_uid field against "sub"
-	// instead of matching the e-mail on the login field.
+	// MemberCategory is the category of the members AssoKit creates: with
+	// the map's, the only categories the callback moves a member from.
+	MemberCategory int
+	// MatchUID plays AssoKit's snippet: the member is the one userinfo's
+	// paheko_member names, and only if its nextcloud_uid is "sub". Without
+	// it, Paheko matches the e-mail on the login field.
 	MatchUID bool
 	// CheckState makes the fake stricter than Paheko, which does not check
 	// the state it sent (capture 24): a callback with another state is refused.
@@ -262,8 +266,9 @@ func (s *Server) matchMember(cfg OIDCConfig, info map[string]any) (int, string) 
 	var id int
 	if cfg.MatchUID {
 		sub, _ := info["sub"].(string)
-		if s.db.QueryRow(`SELECT id FROM users WHERE nextcloud_uid = ?`, sub).Scan(&id) != nil {
-			return 0, "Aucun membre ne correspond à votre compte Nextcloud."
+		member, _ := info["paheko_member"].(float64)
+		if s.db.QueryRow(`SELECT id FROM users WHERE id = ? AND nextcloud_uid = ?`, int(member), sub).Scan(&id) != nil {
+			return 0, "Votre compte Nextcloud n'est relié à aucune fiche de membre de Paheko. Un administrateur de l'association peut le vérifier dans AssoKit."
 		}
 		return id, ""
 	}
@@ -291,7 +296,17 @@ func (s *Server) runCallback(cfg OIDCConfig, id int, info map[string]any) string
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.db.Exec(`UPDATE users SET id_category = ? WHERE id = ?`, cat, id)
+	var current int
+	s.db.QueryRow(`SELECT id_category FROM users WHERE id = ?`, id).Scan(&current)
+	managed := current == cfg.MemberCategory
+	for _, c := range cfg.Categories {
+		managed = managed || current == c
+	}
+	if managed {
+		s.db.Exec(`UPDATE users SET id_category = ? WHERE id = ?`, cat, id)
+	} else {
+		cat = current // the association's own admins and other categories stay
+	}
 	var connect int
 	s.db.QueryRow(`SELECT perm_connect FROM users_categories WHERE id = ?`, cat).Scan(&connect)
 	if connect < 1 {

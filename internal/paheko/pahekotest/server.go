@@ -17,6 +17,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,6 +69,9 @@ type Server struct {
 
 	requests int
 	failures map[int]int // request number → status to answer instead
+	lost     map[int]int // request number → status to answer after doing it
+	creating atomic.Int32
+	slowNew  time.Duration
 
 	oidc     OIDCConfig
 	sessions map[string]int    // pko cookie → member id
@@ -155,6 +159,14 @@ func (s *Server) AddCategory(c Category) error {
 		return fmt.Errorf("pahekotest: add category %q: %w", c.Name, err)
 	}
 	return nil
+}
+
+// RenameCategory renames a category, as an admin does in the UI.
+func (s *Server) RenameCategory(id int, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err := s.db.Exec(`UPDATE users_categories SET name = ? WHERE id = ?`, name, id)
+	return err
 }
 
 // AddField adds a text field to the member record, as an admin does in
@@ -257,6 +269,23 @@ func (s *Server) FailAfter(n int, statuses ...int) {
 		s.failures[s.requests+n+i+1] = st
 	}
 }
+
+// LoseAnswers lets n API requests through, then carries out the next ones
+// but answers them with these statuses, as when Paheko did the work and
+// its answer was lost (a proxy's 502, a timeout).
+func (s *Server) LoseAnswers(n int, statuses ...int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lost == nil {
+		s.lost = map[int]int{}
+	}
+	for i, st := range statuses {
+		s.lost[s.requests+n+i+1] = st
+	}
+}
+
+// SlowCreate makes every user/new take d, so that tests can overlap two.
+func (s *Server) SlowCreate(d time.Duration) { s.mu.Lock(); s.slowNew = d; s.mu.Unlock() }
 
 // ServeHTTP serves the API under /api/ and the admin login pages under /admin/.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
