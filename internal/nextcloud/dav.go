@@ -141,7 +141,8 @@ func (c *Client) Mkdir(ctx context.Context, p string) error {
 func cleanPath(p string) string { return path.Clean("/" + p) }
 
 // davRequest sends a DAV request to p and returns the body of a 2xx answer
-// (at most limit bytes); other answers become an *Error.
+// (at most limit bytes, ErrTooLarge past it); other answers become an
+// *Error.
 func (c *Client) davRequest(ctx context.Context, method string, p Path, rawQuery string, h http.Header, body []byte, limit int64) ([]byte, int, error) {
 	if err := c.requireUser(); err != nil {
 		return nil, 0, err
@@ -151,12 +152,13 @@ func (c *Client) davRequest(ctx context.Context, method string, p Path, rawQuery
 		return nil, 0, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20)) // the start says what failed
+		return raw, resp.StatusCode, davError(method, p, resp.StatusCode, raw)
+	}
 	raw, err := readAtMost(resp.Body, limit)
 	if err != nil {
 		return nil, resp.StatusCode, fmt.Errorf("nextcloud: %s %s: read: %w", method, p, err)
-	}
-	if resp.StatusCode >= 300 {
-		return raw, resp.StatusCode, davError(method, p, resp.StatusCode, raw)
 	}
 	return raw, resp.StatusCode, nil
 }
@@ -198,7 +200,7 @@ func (c *Client) davStream(ctx context.Context, method string, p Path, rawQuery 
 	}
 	if resp.StatusCode >= 300 {
 		defer resp.Body.Close()
-		raw, _ := readAtMost(resp.Body, 1<<20)
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20)) // the start says what failed
 		return nil, davError(method, p, resp.StatusCode, raw)
 	}
 	return resp.Body, nil
