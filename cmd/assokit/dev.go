@@ -39,7 +39,8 @@ func dev(ctx context.Context, getenv func(string) string, stdout io.Writer, log 
 	}
 	defer demo.Close()
 	cfg := appapi.Config{AppID: devstack.AppID, AppSecret: demo.Secret, AppVersion: devstack.AppVersion,
-		AppHost: "127.0.0.1", AppPort: 0, NextcloudURL: demo.URL, StorageDir: dataDir, AAVersion: "32.0.0"}
+		AppHost: "127.0.0.1", AppPort: 0, NextcloudURL: demo.URL, StorageDir: dataDir, AAVersion: "32.0.0",
+		Provisioned: appapi.ProvisionedFromEnv(getenv)} // a host's ASSOKIT_* variables, to try them
 	appAddr := make(chan net.Addr, 1)
 	errc := make(chan error, 1)
 	go func() { errc <- serve(ctx, cfg, log.With("component", "assokit"), func(a net.Addr) { appAddr <- a }) }()

@@ -4,6 +4,7 @@
 //	assokit dev      the embedded demo: a fake Nextcloud seeded with an association,
 //	                 only in a binary built with -tags dev (make run builds bin/assokit-dev);
 //	                 the production binary links no fake
+//	assokit healthcheck     exit 0 when the AssoKit of this environment answers /heartbeat
 //	assokit register-json   the --json-info for occ app_api:app:register, from
 //	                        APP_SECRET and APP_PORT (the values AssoKit runs with)
 package main
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return serve(ctx, cfg, log, ready)
 	case "dev":
 		return dev(ctx, getenv, stdout, log)
+	case "healthcheck":
+		return appapi.Healthcheck(ctx, getenv)
 	case "register-json":
 		// The --json-info for `occ app_api:app:register` (make register).
 		m, err := appapi.ParseManifest(assokit.InfoXML)
@@ -75,7 +78,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		fmt.Fprintln(stdout, string(out))
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (use serve or dev)", cmd)
+	return fmt.Errorf("unknown command %q (use serve, dev, healthcheck or register-json)", cmd)
 }
 
 func newLogger(level, format string, w io.Writer) *slog.Logger {
@@ -116,8 +119,14 @@ func serve(ctx context.Context, cfg appapi.Config, log *slog.Logger, ready func(
 	}
 	queue := jobs.New(st, log, jobs.Options{})
 	host := appapi.NewHost(nc)
+	host.UseHostedName(cfg.Provisioned.AssociationName)
 	lifecycle := appapi.NewLifecycle(nc, st, queue, appapi.Registrations(cfg.AppVersion), log)
 	members := membersync.New(st, nc, queue, nil, log)
+	pv := cfg.Provisioned
+	if err := members.UseHosted(membersync.Hosted{URL: pv.PahekoURL, Key: pv.PahekoKey, Secret: pv.PahekoSecret,
+		Category: pv.PahekoCategory, Admin: pv.Admin}); err != nil {
+		log.Error("a Paheko setting provisioned by the host is invalid: not used", "err", err)
+	}
 	transfers := transfer.New(st, nc, queue, log, transfer.Options{Poll: transferPoll})
 	guide, err := tours.New(st, nc, log, tours.Options{Poll: toursPoll, Association: func(ctx context.Context) string {
 		a, _ := host.Association(ctx)
@@ -130,6 +139,9 @@ func serve(ctx context.Context, cfg appapi.Config, log *slog.Logger, ready func(
 		s, _ := members.Settings(ctx)
 		return s.URL
 	})
+	if err := provider.UseHostedClient(pv.OIDCClientID, pv.OIDCClientSecret); err != nil {
+		log.Error("the sign-on client provisioned by the host is invalid: not used", "err", err)
+	}
 	srv := web.New(web.Deps{AppID: cfg.AppID, AppVersion: cfg.AppVersion,
 		Auth: appapi.NewAuthenticator(cfg.AppID, cfg.AppSecret), Lifecycle: lifecycle, Host: host,
 		Sync: members, Transfer: transfers, Tours: guide, OIDC: provider, Static: assokit.Static(), Log: log})

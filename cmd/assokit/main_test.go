@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"strings"
@@ -30,9 +31,16 @@ func startAssoKitB(t testing.TB, nc *nextcloudtest.Server) string {
 // startAssoKitWith runs the whole program against the Nextcloud at ncURL.
 func startAssoKitWith(t testing.TB, ncURL, secret string) string {
 	t.Helper()
+	return startAssoKitEnv(t, ncURL, secret, nil)
+}
+
+// startAssoKitEnv is startAssoKitWith with more environment variables.
+func startAssoKitEnv(t testing.TB, ncURL, secret string, more map[string]string) string {
+	t.Helper()
 	env := map[string]string{"APP_ID": "assokit", "APP_SECRET": secret, "APP_VERSION": "0.1.0",
 		"APP_HOST": "127.0.0.1", "APP_PORT": "0", "NEXTCLOUD_URL": ncURL + "/index.php",
 		"APP_PERSISTENT_STORAGE": t.TempDir(), "AA_VERSION": "32.0.0", "LOG_LEVEL": "error"}
+	maps.Copy(env, more)
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan net.Addr, 1)
 	done := make(chan error, 1)

@@ -24,6 +24,7 @@ type Config struct {
 	StorageDir   string // APP_PERSISTENT_STORAGE
 	AAVersion    string
 	HaRP         bool // HP_SHARED_KEY is set: listen on HaRPSocket
+	Provisioned  Provisioned
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in main). It
@@ -38,6 +39,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		StorageDir:   getenv("APP_PERSISTENT_STORAGE"),
 		AAVersion:    getenv("AA_VERSION"),
 		HaRP:         getenv("HP_SHARED_KEY") != "",
+		Provisioned:  ProvisionedFromEnv(getenv),
 	}
 	var missing, bad []string
 	for _, v := range []struct{ name, value string }{

@@ -17,9 +17,10 @@ import (
 type Host struct {
 	nc *nextcloud.Client // acting as the ExApp; accounts are read As(uid)
 
-	mu       sync.Mutex
-	accounts map[string]cachedAccount // by uid
-	status   cachedStatus
+	mu         sync.Mutex
+	accounts   map[string]cachedAccount // by uid
+	status     cachedStatus
+	hostedName string // the association's name the host set (UseHostedName)
 }
 
 type cachedAccount struct {
@@ -78,17 +79,36 @@ func (h *Host) Version(ctx context.Context) (string, error) {
 	return v, err
 }
 
-// Association is what the admin wrote in AssoKit's settings form.
+// Association is what the admin wrote in AssoKit's settings form, or the
+// host at deploy time for the name.
 type Association struct {
-	Name    string `json:"name"`
-	Contact string `json:"contact"` // who members should ask for help
+	Name       string `json:"name"`
+	NameByHost bool   `json:"nameByHost"` // the host set the name: the settings form does not change it
+	Contact    string `json:"contact"`    // who members should ask for help
 }
 
-// Association reads the settings form's values from Nextcloud.
+// UseHostedName makes name, set by the host at deploy time, the
+// association's name whatever the settings form holds ("" leaves it to the
+// form). Call it before serving.
+func (h *Host) UseHostedName(name string) {
+	h.mu.Lock()
+	h.hostedName = name
+	h.mu.Unlock()
+}
+
+// Association reads the settings form's values from Nextcloud; the name the
+// host set takes the place of the form's.
 func (h *Host) Association(ctx context.Context) (Association, error) {
+	h.mu.Lock()
+	hosted := h.hostedName
+	h.mu.Unlock()
 	vals, err := h.nc.AppConfigValues(ctx, SettingAssociationName, SettingSupportContact)
-	if err != nil {
+	a := Association{Name: vals[SettingAssociationName], Contact: vals[SettingSupportContact]}
+	if hosted != "" {
+		a.Name, a.NameByHost = hosted, true
+	}
+	if err != nil && hosted == "" {
 		return Association{}, err
 	}
-	return Association{Name: vals[SettingAssociationName], Contact: vals[SettingSupportContact]}, nil
+	return a, nil
 }

@@ -2,6 +2,9 @@ package appapi_test
 
 import (
 	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -59,5 +62,31 @@ func TestRegisterJSON(t *testing.T) {
 				t.Errorf("routes = %+v", got.Routes)
 			}
 		})
+	}
+}
+
+// TestProvisionedVariables checks that info.xml declares exactly the
+// variables AssoKit reads (AppAPI passes only declared ones) and that they
+// are read, trimmed.
+func TestProvisionedVariables(t *testing.T) {
+	var info struct {
+		Names []string `xml:"external-app>environment-variables>variable>name"`
+	}
+	if err := xml.Unmarshal(assokit.InfoXML, &info); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(info.Names, appapi.ProvisionedVariables) {
+		t.Errorf("info.xml declares %v, AssoKit reads %v", info.Names, appapi.ProvisionedVariables)
+	}
+	env := map[string]string{}
+	for i, name := range appapi.ProvisionedVariables {
+		env[name] = fmt.Sprintf(" value%d ", i)
+	}
+	p := appapi.ProvisionedFromEnv(func(k string) string { return env[k] })
+	got := []string{p.PahekoURL, p.PahekoKey, p.PahekoSecret, p.PahekoCategory, p.AssociationName, p.OIDCClientID, p.OIDCClientSecret, p.Admin}
+	for i, v := range got {
+		if v != fmt.Sprintf("value%d", i) {
+			t.Errorf("%s read as %q", appapi.ProvisionedVariables[i], v)
+		}
 	}
 }

@@ -48,10 +48,19 @@ type Settings struct {
 	Key       string        `json:"key"`
 	HasSecret bool          `json:"hasSecret"`
 	Interval  time.Duration `json:"-"`
-	Category  int           `json:"category"` // category of new members, 0: Paheko's default
-	Enabled   bool          `json:"enabled"`  // the sync runs (after the admin saw the preview)
-	Admin     string        `json:"admin"`    // the admin whose rights read the accounts
-	secret    string
+	Category  int           `json:"category"`  // category of new members, 0: Paheko's default
+	Enabled   bool          `json:"enabled"`   // the sync runs (after the admin saw the preview)
+	Admin     string        `json:"admin"`     // the admin whose rights read the accounts ("" when none is known yet)
+	AdminFrom string        `json:"adminFrom"` // where Admin comes from: AdminFromHost, AdminFromSaved, AdminFromFirst
+	// Hosted lists the fields the host set at deploy time (url, key,
+	// secret, category, admin): the page shows them as set by the host and
+	// cannot change them.
+	Hosted []string `json:"hosted"`
+	// HostError is ErrHostedInvalid's code when a provisioned value is
+	// invalid, HostErrorField which one (then no provisioned Paheko value is used).
+	HostError      string `json:"hostError,omitempty"`
+	HostErrorField string `json:"hostErrorField,omitempty"`
+	secret         string
 }
 
 // Configured reports whether Paheko's address and credentials are set.
@@ -68,6 +77,10 @@ type Service struct {
 	log   *slog.Logger
 
 	writing sync.Mutex
+
+	hostedMu   sync.Mutex
+	hosted     *hosted // UseHosted
+	firstAdmin string  // found by the last run when nobody named an admin
 }
 
 // New returns the sync service and registers its job (JobSync) on q.
@@ -90,6 +103,7 @@ func (s *Service) Settings(ctx context.Context) (Settings, error) {
 		st.Interval = time.Duration(n) * time.Second
 	}
 	st.Category, _ = strconv.Atoi(v[keyCategory])
+	s.overHosted(&st)
 	return st, nil
 }
 
@@ -109,8 +123,9 @@ var ErrInvalidSettings = errcode.New("invalid_settings", "membersync: invalid se
 // SaveSettings checks and normalises in (ValidateSettings; a category
 // other than 0 is checked against Paheko with these credentials), stores it
 // and makes admin the account whose rights read the accounts from now on.
+// The fields the host set keep the host's values.
 func (s *Service) SaveSettings(ctx context.Context, in SettingsInput, admin string) error {
-	in, err := ValidateSettings(in)
+	in, err := ValidateSettings(s.keepHosted(in))
 	if err != nil {
 		return err
 	}
@@ -251,12 +266,19 @@ func (s *Service) gatherState(ctx context.Context, in *Input) error {
 	return err
 }
 
-// gatherAccounts lists every account, acting as the admin who saved the
-// settings, and checks that this account is still an enabled admin. The
-// source of a running transfer that was disabled before it counts as
-// disabled: the transfer enabled it only for its own steps, so no member is
-// re-created or re-linked meanwhile.
+// gatherAccounts lists every account, acting as the admin the host named,
+// else the admin who saved the settings, else the first enabled member of
+// admin (looked for again at each run), and checks that this account is
+// still an enabled admin. The source of a running transfer that was
+// disabled before it counts as disabled: the transfer enabled it only for
+// its own steps, so no member is re-created or re-linked meanwhile.
 func (s *Service) gatherAccounts(ctx context.Context, st Settings) ([]Account, error) {
+	if st.AdminFrom == AdminFromFirst {
+		var err error
+		if st.Admin, err = s.findFirstAdmin(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if st.Admin == "" {
 		return nil, ErrNoAdmin
 	}

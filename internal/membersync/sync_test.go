@@ -29,10 +29,22 @@ type bridge struct {
 	nc          *nextcloudtest.Server
 	pk          *pahekotest.Server
 	st          *store.Store
-	key, secret string
+	key, secret string // the Paheko API key PrepareBridge made
 }
 
+// newBridge is newUnsaved with the settings saved by camille, an admin.
 func newBridge(t testing.TB, accounts int) *bridge {
+	t.Helper()
+	b := newUnsaved(t, accounts)
+	if err := b.svc.SaveSettings(context.Background(), membersync.SettingsInput{URL: b.pk.URL(), Key: b.key, Secret: b.secret}, "camille"); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// newUnsaved is a bridge whose settings nobody saved, with the admin
+// camille and accounts other accounts.
+func newUnsaved(t testing.TB, accounts int) *bridge {
 	t.Helper()
 	ctx := context.Background()
 	nc := nextcloudtest.NewServer(t)
@@ -58,9 +70,6 @@ func newBridge(t testing.TB, accounts int) *bridge {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := membersync.New(st, client, jobs.New(st, log, jobs.Options{}), nil, log)
-	if err := svc.SaveSettings(ctx, membersync.SettingsInput{URL: pk.URL(), Key: b.Key, Secret: b.Secret}, "camille"); err != nil {
-		t.Fatal(err)
-	}
 	return &bridge{svc: svc, nc: nc, pk: pk, st: st, key: b.Key, secret: b.Secret}
 }
 

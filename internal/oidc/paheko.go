@@ -62,6 +62,10 @@ func (p *Provider) Snippet(ctx context.Context, categories map[string]int, membe
 	if err != nil {
 		return "", err
 	}
-	return paheko.Snippet(paheko.SnippetParams{ClientURL: r.Issuer, ClientID: r.Client.ID, ClientSecret: r.Client.Secret,
+	secret := r.Client.Secret
+	if _, hosted, _ := p.HostedClient(); hosted {
+		secret = HostedSecretShown
+	}
+	return paheko.Snippet(paheko.SnippetParams{ClientURL: r.Issuer, ClientID: r.Client.ID, ClientSecret: secret,
 		Categories: categories, MemberCategory: memberCategory, MatchUID: matchUID}), nil
 }

@@ -55,6 +55,11 @@ type Provider struct {
 	// hostSecret is the client secret the host set at deploy time ("": none).
 	hostSecret string
 
+	// hostedID is the client id the host set ("": ClientID), hostedErr why
+	// what the host set was refused (UseHostedClient).
+	hostedID  string
+	hostedErr error
+
 	mu     sync.Mutex
 	issuer string
 }
@@ -101,10 +106,14 @@ func (p *Provider) Issuer(ctx context.Context) (string, error) {
 	return iss, nil
 }
 
-// Client returns the registered client: its secret is the host's when it
-// set one, else the stored one, created on first use.
+// Client returns the registered client: its id and secret are the host's
+// when it set them (UseHostedClient), else ClientID and the stored secret,
+// created on first use.
 func (p *Provider) Client(ctx context.Context) (Client, error) {
 	c := Client{ID: ClientID, Secret: p.hostSecret}
+	if p.hostedID != "" {
+		c.ID = p.hostedID
+	}
 	if c.Secret == "" {
 		secret, err := p.store.Setting(ctx, secretKey)
 		if errors.Is(err, store.ErrNotFound) {

@@ -393,3 +393,43 @@ func TestReplayRevokesAtomically(t *testing.T) {
 		}
 	}
 }
+
+// TestHostedClient: the client id and secret the host set are used, the
+// secret never shown; what the page's rules refuse is not used.
+func TestHostedClient(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, id, secret string
+		ok               bool
+	}{
+		{"both", "paheko-asso", "0123456789abcdef-host", true},
+		{"secret only", "", "0123456789abcdef-host", true},
+		{"short secret", "paheko", "short", false},
+		{"quote in secret", "paheko", "0123456789abcdef'x", false},
+		{"space in id", "pa heko", "0123456789abcdef-host", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, _, _ := newProvider(t)
+			err := p.UseHostedClient(tc.id, tc.secret)
+			c, _ := p.Client(ctx)
+			idByHost, secretByHost, code := p.HostedClient()
+			if !tc.ok {
+				if !errors.Is(err, oidc.ErrHostedClient) || code != oidc.ErrHostedClient.Code() || c.Secret == tc.secret || secretByHost {
+					t.Fatalf("UseHostedClient(%q, %q) = %v; client %+v", tc.id, tc.secret, err, c)
+				}
+				return
+			}
+			wantID := tc.id
+			if wantID == "" {
+				wantID = oidc.ClientID
+			}
+			if err != nil || c.ID != wantID || c.Secret != tc.secret || idByHost != (tc.id != "") || !secretByHost || code != "" {
+				t.Fatalf("UseHostedClient(%q, %q) = %v; client %+v", tc.id, tc.secret, err, c)
+			}
+			snippet, err := p.Snippet(ctx, nil, 0, true)
+			if err != nil || strings.Contains(snippet, tc.secret) || !strings.Contains(snippet, oidc.HostedSecretShown) {
+				t.Errorf("the snippet shows the host's secret: %v\n%s", err, snippet)
+			}
+		})
+	}
+}

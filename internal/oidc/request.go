@@ -9,7 +9,6 @@ package oidc
 import (
 	"errors"
 	"net/url"
-	"regexp"
 	"strings"
 )
 
@@ -52,10 +51,27 @@ type AuthorizeRequest struct {
 	ChallengeMeth string
 }
 
-var (
-	pkceChallenge = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
-	pkceVerifier  = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
-)
+// pkceChallenge reports whether s is a PKCE S256 code_challenge: the
+// base64url of a SHA-256 without padding, 43 characters (RFC 7636, 4.2).
+func pkceChallenge(s string) bool { return pkceChars(s, 43, 43, "_-") }
+
+// pkceVerifier reports whether s is a PKCE code_verifier: 43 to 128
+// unreserved characters (RFC 7636, 4.1).
+func pkceVerifier(s string) bool { return pkceChars(s, 43, 128, "._~-") }
+
+// pkceChars reports whether s has min to max bytes, each an ASCII letter, a
+// digit or one of extra.
+func pkceChars(s string, min, max int, extra string) bool {
+	if len(s) < min || len(s) > max {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(extra, c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
 
 // maxParam bounds every parameter: nothing legitimate is longer.
 const maxParam = 2048
@@ -109,7 +125,7 @@ func (r AuthorizeRequest) check() *Error {
 		if r.ChallengeMeth != "S256" {
 			return oauthError(400, "invalid_request", "code_challenge_method must be S256")
 		}
-		if !pkceChallenge.MatchString(r.Challenge) {
+		if !pkceChallenge(r.Challenge) {
 			return oauthError(400, "invalid_request", "code_challenge is not a base64url SHA-256")
 		}
 	}
@@ -155,7 +171,7 @@ func ParseTokenRequest(form url.Values) (TokenRequest, error) {
 		return r, oauthError(400, "unsupported_grant_type", "only authorization_code is offered")
 	case r.Code == "" || r.RedirectURI == "":
 		return r, oauthError(400, "invalid_request", "code and redirect_uri are required")
-	case r.Verifier != "" && !pkceVerifier.MatchString(r.Verifier):
+	case r.Verifier != "" && !pkceVerifier(r.Verifier):
 		return r, oauthError(400, "invalid_request", "code_verifier is malformed")
 	}
 	return r, nil

@@ -58,3 +58,28 @@ func TestBearerToken(t *testing.T) {
 		}
 	}
 }
+
+func TestPKCEShapes(t *testing.T) {
+	for _, tc := range []struct {
+		s                   string
+		challenge, verifier bool
+	}{
+		{strings.Repeat("A", 43), true, true},
+		{strings.Repeat("a", 42), false, false},
+		{strings.Repeat("z", 44), false, true},
+		{strings.Repeat("9", 128), false, true},
+		{strings.Repeat("9", 129), false, false},
+		{strings.Repeat("-", 20) + strings.Repeat("_", 23), true, true},
+		{strings.Repeat(".~", 22), false, true},
+		{strings.Repeat("A", 42) + "=", false, false},
+		{strings.Repeat("é", 22), false, false},
+		{"", false, false},
+	} {
+		if got := pkceChallenge(tc.s); got != tc.challenge {
+			t.Errorf("pkceChallenge(%q) = %v", tc.s, got)
+		}
+		if got := pkceVerifier(tc.s); got != tc.verifier {
+			t.Errorf("pkceVerifier(%q) = %v", tc.s, got)
+		}
+	}
+}

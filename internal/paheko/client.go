@@ -14,7 +14,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -284,13 +283,22 @@ func (c *Client) Query(ctx context.Context, sql string) ([]map[string]any, error
 	return res.Results, nil
 }
 
-// fieldName is Paheko's syntax of a member field name
-// (Entities/Users/DynamicField.php, selfCheck).
-var fieldName = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
-
 // ValidFieldName reports whether key is a member field name as Paheko
 // allows them: only such names are ever written into SQL sent to Paheko.
-func ValidFieldName(key string) bool { return fieldName.MatchString(key) }
+// Paheko's syntax is ^[a-z][a-z0-9]*(_[a-z0-9]+)*$
+// (Entities/Users/DynamicField.php, selfCheck): a lower-case letter first,
+// then letters and digits, with single underscores between them.
+func ValidFieldName(key string) bool {
+	if key == "" || key[0] < 'a' || key[0] > 'z' || key[len(key)-1] == '_' || strings.Contains(key, "__") {
+		return false
+	}
+	for _, c := range []byte(key) {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
 
 // HasField reports whether the member record has the field key (a custom
 // field such as nextcloud_uid). A key that is not a Paheko field name gives

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -144,4 +145,18 @@ func TestSameHost(t *testing.T) {
 			t.Errorf("SameHost(%q, %q) = %v", c.a, c.b, got)
 		}
 	}
+}
+
+// FuzzValidFieldName checks ValidFieldName against Paheko's own pattern
+// (Entities/Users/DynamicField.php, selfCheck).
+func FuzzValidFieldName(f *testing.F) {
+	paheko1322 := regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+	for _, s := range []string{"nextcloud_uid", "a1_b2", "x__y", "x_", "_x", "1x", "", "prénom", "Nom"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := paheko.ValidFieldName(s), paheko1322.MatchString(s); got != want {
+			t.Errorf("ValidFieldName(%q) = %v, Paheko says %v", s, got, want)
+		}
+	})
 }

@@ -417,7 +417,9 @@ func TestWaitingGivesTheWorkerBack(t *testing.T) {
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	q := jobs.New(l.st, log, jobs.Options{Workers: 1, Poll: 5 * time.Millisecond})
-	svc := New(l.st, l.svc.nc, q, log, l.svc.opt) // its transfer job runs on q
+	opt := l.svc.opt
+	opt.FilesWait = time.Hour               // the other jobs may take seconds on a loaded machine
+	svc := New(l.st, l.svc.nc, q, log, opt) // its transfer job runs on q
 	ran := make(chan struct{}, 10)
 	q.Handle("other", func(context.Context, store.Job) error { ran <- struct{}{}; return nil })
 	id, err := svc.Start(ctx, "camille", "alice", "bob", Choice{AllFiles: true})

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -202,12 +201,27 @@ func findCollection(colls []CalendarInfo, uri string) (CalendarInfo, bool) {
 	return CalendarInfo{}, false
 }
 
-var uriUnsafe = regexp.MustCompile(`[^a-z0-9_-]+`)
+// uriSafe returns s in lower case with each run of characters other than
+// a-z, 0-9, _ and - replaced by one -.
+func uriSafe(s string) string {
+	var b strings.Builder
+	run := false
+	for _, c := range []byte(strings.ToLower(s)) {
+		if 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-' {
+			b.WriteByte(c)
+			run = false
+		} else if !run {
+			b.WriteByte('-')
+			run = true
+		}
+	}
+	return b.String()
+}
 
 // freeURI returns a collection URI based on want that is not taken yet, and
 // takes it.
 func freeURI(want string, taken map[string]bool) string {
-	base := strings.Trim(uriUnsafe.ReplaceAllString(strings.ToLower(want), "-"), "-")
+	base := strings.Trim(uriSafe(want), "-")
 	if base == "" {
 		base = "transfer"
 	}

@@ -3,7 +3,8 @@ package web
 import (
 	"context"
 	"errors"
-	"html/template"
+	"html"
+	"io"
 	"net/http"
 	"strings"
 
@@ -154,23 +155,43 @@ var pageTexts = map[string]map[string]string{
 	},
 }
 
-var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8">
+// pageData is what a page says; renderPage escapes every field.
+type pageData struct {
+	Lang, Title, Text, Link, Ask, Back string
+	To                                 string // where the page navigates, if anywhere
+}
+
+// pageHTML writes the page: when To is set it navigates there (a meta
+// refresh, and a link for those whose browser does not follow it), else it
+// shows Text, Ask and a way back to Nextcloud.
+func pageHTML(d pageData) string {
+	e := html.EscapeString
+	var b strings.Builder
+	b.WriteString(`<!DOCTYPE html>
+<html lang="` + e(d.Lang) + `"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-{{if .To}}<meta http-equiv="refresh" content="0;url={{.To}}">{{end}}
-<title>{{.Title}}</title>
+`)
+	if d.To != "" {
+		b.WriteString(`<meta http-equiv="refresh" content="0;url=` + e(d.To) + `">`)
+	}
+	b.WriteString(`<title>` + e(d.Title) + `</title>
 <style>body{font-family:system-ui,sans-serif;max-width:38em;margin:10vh auto;padding:0 1em;color:#222;line-height:1.5}
 h1{font-size:1.4em}a.button{display:inline-block;padding:.6em 1.2em;border-radius:2em;background:#00679e;color:#fff;text-decoration:none}</style>
 </head><body><main>
-<h1>{{.Title}}</h1>
-{{if .To}}<p role="status">{{.Text}}</p><p><a class="button" href="{{.To}}">{{.Link}}</a></p>
-{{else}}<p>{{.Text}}</p>{{if .Ask}}<p>{{.Ask}}</p>{{end}}<p><a href="/">{{.Back}}</a></p>{{end}}
-</main></body></html>
-`))
-
-type pageData struct {
-	Lang, Title, Text, Link, Ask, Back string
-	To                                 template.URL
+<h1>` + e(d.Title) + `</h1>
+`)
+	if d.To != "" {
+		b.WriteString(`<p role="status">` + e(d.Text) + `</p><p><a class="button" href="` + e(d.To) + `">` + e(d.Link) + `</a></p>
+`)
+	} else {
+		b.WriteString(`<p>` + e(d.Text) + `</p>`)
+		if d.Ask != "" {
+			b.WriteString(`<p>` + e(d.Ask) + `</p>`)
+		}
+		b.WriteString(`<p><a href="/">` + e(d.Back) + `</a></p>`)
+	}
+	b.WriteString("</main></body></html>\n")
+	return b.String()
 }
 
 // pageCSP lets the page show itself and navigate; nothing else.
@@ -183,14 +204,15 @@ func renderPage(c echo.Context, status int, d pageData) error {
 	h.Set("Referrer-Policy", "no-referrer") // the code must not leak to Paheko's pages
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	c.Response().WriteHeader(status)
-	return pageTemplate.Execute(c.Response(), d)
+	_, err := io.WriteString(c.Response(), pageHTML(d))
+	return err
 }
 
 // navigatePage sends the browser to "to" (a meta refresh, and a link for
 // those whose browser does not follow it).
 func navigatePage(c echo.Context, lang, to string) error {
 	t := pageTexts[lang]
-	return renderPage(c, http.StatusOK, pageData{Lang: lang, Title: t["title_go"], Text: t["go"], Link: t["go_link"], To: template.URL(to)})
+	return renderPage(c, http.StatusOK, pageData{Lang: lang, Title: t["title_go"], Text: t["go"], Link: t["go_link"], To: to})
 }
 
 // messagePage explains why Paheko does not open.

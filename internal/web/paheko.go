@@ -36,9 +36,11 @@ type pahekoAdminView struct {
 	IntervalSeconds int                 `json:"intervalSeconds"`
 	Issuer          string              `json:"issuer"`
 	ClientID        string              `json:"clientId"`
-	ClientSecret    string              `json:"clientSecret"`
+	ClientSecret    string              `json:"clientSecret"`   // oidc.HostedSecretShown when the host set it
 	SecretFromHost  bool                `json:"secretFromHost"` // the page cannot regenerate it
 	RedirectURI     string              `json:"redirectUri"`
+	ClientIDByHost  bool                `json:"clientIdByHost"`        // the host set the client id
+	ClientError     string              `json:"clientError,omitempty"` // the code of what the host set and AssoKit refused
 }
 
 func (s *Server) pahekoAdmin(c echo.Context) error {
@@ -57,9 +59,13 @@ func (s *Server) pahekoAdmin(c echo.Context) error {
 			adminName = acc.DisplayName
 		}
 	}
-	return c.JSON(http.StatusOK, pahekoAdminView{Settings: st, AdminName: adminName, IntervalSeconds: int(st.Interval.Seconds()),
-		Issuer: r.Issuer, ClientID: r.Client.ID, ClientSecret: r.Client.Secret, SecretFromHost: s.d.OIDC.SecretFromHost(),
-		RedirectURI: r.Client.RedirectURI})
+	v := pahekoAdminView{Settings: st, AdminName: adminName, IntervalSeconds: int(st.Interval.Seconds()),
+		Issuer: r.Issuer, ClientID: r.Client.ID, ClientSecret: r.Client.Secret, RedirectURI: r.Client.RedirectURI}
+	v.ClientIDByHost, v.SecretFromHost, v.ClientError = s.d.OIDC.HostedClient()
+	if v.SecretFromHost {
+		v.ClientSecret = oidc.HostedSecretShown
+	}
+	return c.JSON(http.StatusOK, v)
 }
 
 // signOnNewSecret regenerates the sign-on client secret. Sign-on fails until

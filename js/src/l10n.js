@@ -103,6 +103,8 @@ export function errorText(code, vars = {}) {
 		not_json: 'This change did not reach AssoKit in the expected form. Reload the page and try again.',
 		job_panicked: 'AssoKit stopped this task on an unexpected error; trying again would not help. Details are in AssoKit\'s log: please pass them on to whoever maintains AssoKit.',
 		signon_secret_from_host: 'The sign-on secret is set by whoever hosts your Nextcloud and cannot be changed here.',
+		host_setting_invalid: 'A Paheko setting given by whoever hosts your Nextcloud is not valid, so AssoKit does not use the settings they gave. Ask them to correct it.',
+		host_oidc_client_invalid: 'The sign-on settings given by whoever hosts your Nextcloud are not valid, so AssoKit uses its own. Ask them to correct them.',
 		tour_invalid: 'The association\'s tour needs a title and 1 to 8 steps, each with a title and a text; the page, if any, must be a page of this Nextcloud (starting with /).',
 	}
 	return t((vars.name && namedTexts[code]) || (texts[code] ?? somethingWrong), vars)

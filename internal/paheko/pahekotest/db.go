@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"sync/atomic"
 
 	"github.com/mattn/go-sqlite3"
@@ -228,5 +227,3 @@ func uniqueColumns(cols []string) []string {
 	return out
 }
 
-// quote makes s a SQL string literal.
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
