@@ -163,16 +163,31 @@ func (s *Service) SaveSettings(ctx context.Context, in SettingsInput, admin stri
 	return s.store.SetSettings(ctx, values)
 }
 
+// ErrHostSecretElsewhere refuses an address on another server while the
+// host set the API secret at deploy time: that secret is the host's to
+// change, and it never goes to another server.
+var ErrHostSecretElsewhere = errcode.New("paheko_host_secret_elsewhere", "membersync: the host set the API secret for another server")
+
 // secretFollows reports whether the stored API secret may stay with the
 // address to: only when it leads to the same server (paheko.SameHost).
 // Otherwise the secret is dropped and must be entered again, so that
-// neither "test the connection" nor the next sync sends it to another host.
+// neither "test the connection" nor the next sync sends it to another host;
+// a secret the host set cannot be dropped (ErrHostSecretElsewhere).
 func (s *Service) secretFollows(ctx context.Context, to string) (bool, error) {
 	cur, err := s.Settings(ctx)
 	if err != nil {
 		return false, err
 	}
-	return cur.URL == "" || paheko.SameHost(cur.URL, to), nil
+	if cur.URL == "" || paheko.SameHost(cur.URL, to) {
+		return true, nil
+	}
+	s.hostedMu.Lock()
+	fromHost := s.hosted != nil && s.hosted.err == nil && s.hosted.Secret != ""
+	s.hostedMu.Unlock()
+	if fromHost {
+		return false, ErrHostSecretElsewhere
+	}
+	return false, nil
 }
 
 // SetEnabled starts (after the preview) or pauses the sync.

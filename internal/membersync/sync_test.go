@@ -474,6 +474,29 @@ func TestSecretStaysWithItsServer(t *testing.T) {
 	}
 }
 
+// TestHostSecretStaysWithItsServer: a secret the host set is the host's to
+// change; the page cannot lead it to another server.
+func TestHostSecretStaysWithItsServer(t *testing.T) {
+	b := newBridge(t, 1)
+	ctx := context.Background()
+	other := pahekotest.NewServer(t)
+	if err := b.svc.UseHosted(membersync.Hosted{Secret: b.secret}); err != nil {
+		t.Fatal(err)
+	}
+	in := b.settings()
+	in.URL, in.Secret = other.URL(), ""
+	if err := b.svc.SaveSettings(ctx, in, "camille"); !errors.Is(err, membersync.ErrHostSecretElsewhere) {
+		t.Errorf("moving the host's secret to another server: %v", err)
+	}
+	if st, _ := b.svc.Settings(ctx); st.URL != b.pk.URL() || !st.HasSecret {
+		t.Errorf("settings after the refusal: %+v", st)
+	}
+	b.svc.Check(ctx)
+	if n := other.RequestCount(); n != 0 {
+		t.Errorf("the other server got %d requests", n)
+	}
+}
+
 // Each outcome of the check names its problem with a code the page
 // translates (js/src/l10n.js), and the admin by name when it is them.
 func TestCheckOutcomes(t *testing.T) {

@@ -102,6 +102,7 @@ export function errorText(code, vars = {}) {
 		cross_site: 'AssoKit only accepts changes made from this Nextcloud\'s own pages. Reload the page and try again.',
 		not_json: 'This change did not reach AssoKit in the expected form. Reload the page and try again.',
 		job_panicked: 'AssoKit stopped this task on an unexpected error; trying again would not help. Details are in AssoKit\'s log: please pass them on to whoever maintains AssoKit.',
+		paheko_host_secret_elsewhere: 'The API key\'s password is set by whoever hosts your Nextcloud: the address of Paheko can only lead to another server through them.',
 		signon_secret_from_host: 'The sign-on secret is set by whoever hosts your Nextcloud and cannot be changed here.',
 		host_setting_invalid: 'A Paheko setting given by whoever hosts your Nextcloud is not valid, so AssoKit does not use the settings they gave. Ask them to correct it.',
 		host_oidc_client_invalid: 'The sign-on settings given by whoever hosts your Nextcloud are not valid, so AssoKit uses its own. Ask them to correct them.',

@@ -226,4 +226,3 @@ func uniqueColumns(cols []string) []string {
 	}
 	return out
 }
-
