@@ -27,7 +27,7 @@ RUN go mod download
 COPY . .
 COPY --from=js /src/js/dist js/dist
 # The same flags as `make build` (see the Makefile).
-RUN CGO_ENABLED=1 go build -trimpath -tags nethttpomithttp2 -ldflags="-s -w" -o /out/assokit ./cmd/assokit
+RUN CGO_ENABLED=1 CGO_CFLAGS="-Os" go build -trimpath -tags nethttpomithttp2 -ldflags="-s -w" -o /out/assokit ./cmd/assokit
 
 # Stage 3: a small runtime with a libc and CA certificates, run as the
 # unprivileged user assokit.

@@ -5,7 +5,7 @@ DEV_BIN  := bin/assokit-dev
 NPM_DEPS := node_modules/.package-lock.json
 JS_OUT   := js/dist/assokit-main.js
 
-.PHONY: run test test-go test-browser lint build build-dev js bench register info-xml image clean
+.PHONY: run test test-go test-browser lint build build-dev js bench register info-xml image appstore screenshots clean
 
 run: build-dev ## the embedded demo on http://127.0.0.1:8080
 	./$(DEV_BIN) dev
@@ -27,11 +27,13 @@ lint: $(JS_OUT)
 
 # The production binary: it links no fake and no demo. Most of an idle
 # AssoKit's memory is its own code mapped from the binary (make bench), so it
-# is stripped and leaves out net/http's HTTP/2, which AssoKit never speaks:
-# Nextcloud's proxy, HaRP's tunnel and Paheko talk HTTP/1.1 with it.
-PROD_FLAGS := -trimpath -tags nethttpomithttp2 -ldflags="-s -w"
+# is stripped, leaves out net/http's HTTP/2, which AssoKit never speaks
+# (Nextcloud's proxy, HaRP's tunnel and Paheko talk HTTP/1.1 with it), and
+# SQLite is compiled for size: AssoKit's queries are few and small.
+PROD_FLAGS  := -trimpath -tags nethttpomithttp2 -ldflags="-s -w"
+PROD_CFLAGS := -Os
 build: $(JS_OUT)
-	CGO_ENABLED=1 $(GO) build $(PROD_FLAGS) -o $(BIN) ./cmd/assokit
+	CGO_ENABLED=1 CGO_CFLAGS="$(PROD_CFLAGS)" $(GO) build $(PROD_FLAGS) -o $(BIN) ./cmd/assokit
 
 # The same program with the embedded demo (`assokit-dev dev`).
 build-dev: $(JS_OUT)
@@ -64,12 +66,16 @@ bench: build build-dev $(NPM_DEPS) ## figures: binary size, idle memory (median 
 # OCC="sudo -u www-data php /var/www/nextcloud/occ"; APP_HOST_FOR_NC is the
 # host where Nextcloud reaches AssoKit; NEXTCLOUD_URL where AssoKit reaches
 # Nextcloud. On a Nextcloud server without Go, `assokit register-json` prints
-# the --json-info (see README.md).
+# the --json-info (see README.md). TRANSLATIONS_FOLDER is AssoKit's l10n/ as
+# seen from the Nextcloud host (absolute; empty for none): AppAPI installs it
+# so that the top-menu names and the settings form follow each user's language.
 OCC             ?= php occ
 APP_HOST_FOR_NC ?= localhost
 APP_PORT        ?= 23000
 NEXTCLOUD_URL   ?= http://localhost
+TRANSLATIONS_FOLDER ?= $(CURDIR)/l10n
 register: export APP_PORT := $(APP_PORT)
+register: export TRANSLATIONS_FOLDER := $(TRANSLATIONS_FOLDER)
 register: build
 	@test -n "$$APP_SECRET" || (echo "set APP_SECRET (the value AssoKit was started with)"; exit 1)
 	@json=$$(./$(BIN) register-json) || exit 1; \
@@ -94,6 +100,19 @@ info-xml:
 
 image: info-xml
 	docker build -t $(REGISTRY)/$(IMAGE):$(IMAGE_TAG) .
+
+# PNGs of every page and state, from the demo, into screenshots/ (README).
+screenshots: build-dev $(NPM_DEPS)
+	ASSOKIT_BIN=$(DEV_BIN) node js/screenshots.mjs
+
+# The app-store archive: the manifest, the translations Nextcloud installs
+# from its l10n/ (top-menu names, settings form), the icons and the licence.
+appstore: js
+	rm -rf build/assokit && mkdir -p build/assokit/appinfo
+	cp appinfo/info.xml build/assokit/appinfo/
+	cp -r l10n img LICENSE build/assokit/
+	tar -czf build/assokit.tar.gz -C build assokit
+	@echo "build/assokit.tar.gz"
 
 clean:
 	rm -rf bin node_modules js/dist/*.js js/dist/*.css

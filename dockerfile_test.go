@@ -120,8 +120,10 @@ func TestDockerfile(t *testing.T) {
 	t.Run("built like make build", func(t *testing.T) {
 		mk, _ := os.ReadFile("Makefile")
 		m := regexp.MustCompile(`(?m)^PROD_FLAGS\s*:=\s*(.+)$`).FindSubmatch(mk)
-		if m == nil || !regexp.MustCompile(`go build `+regexp.QuoteMeta(string(m[1]))+` -o \S+ ./cmd/assokit`).Match(all) {
-			t.Errorf("the Dockerfile does not build ./cmd/assokit with the Makefile's PROD_FLAGS %q", m)
+		c := regexp.MustCompile(`(?m)^PROD_CFLAGS\s*:=\s*(.+)$`).FindSubmatch(mk)
+		if m == nil || c == nil || !regexp.MustCompile(`CGO_CFLAGS="`+regexp.QuoteMeta(string(c[1]))+`" go build `+
+			regexp.QuoteMeta(string(m[1]))+` -o \S+ ./cmd/assokit`).Match(all) {
+			t.Errorf("the Dockerfile does not build ./cmd/assokit with the Makefile's PROD_FLAGS %q and PROD_CFLAGS %q", m, c)
 		}
 	})
 	t.Run("dockerignore", func(t *testing.T) {

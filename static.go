@@ -30,6 +30,17 @@ func (s staticFS) Open(name string) (fs.File, error) {
 	return nil, fs.ErrNotExist
 }
 
+//go:embed l10n/*.json l10n/*.js
+var l10nFiles embed.FS
+
+// L10N returns AssoKit's l10n folder, <lang>.json and <lang>.js in
+// Nextcloud's format: what AppAPI installs from translations_folder or the
+// app-store archive.
+func L10N() fs.FS {
+	sub, _ := fs.Sub(l10nFiles, "l10n")
+	return sub
+}
+
 // InfoXML is the ExApp manifest, appinfo/info.xml.
 //
 //go:embed appinfo/info.xml

@@ -1,12 +1,15 @@
 package assokit
 
 import (
+	"encoding/json"
 	"io/fs"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
+	"assokit/internal/appapi"
 	"assokit/internal/nextcloud/nextcloudtest"
 )
 
@@ -56,6 +59,64 @@ func TestBuiltCSSUsesOnlyNextcloud32Variables(t *testing.T) {
 		sort.Strings(list)
 		if len(list) > 0 {
 			t.Errorf("%s uses without a fallback variables Nextcloud 32 does not define: %s", name, strings.Join(list, ", "))
+		}
+	}
+}
+
+// l10n/<lang>.js and l10n/<lang>.json hold the same translations: Nextcloud
+// reads one or the other depending on where the text is shown.
+func TestL10NFormsAgree(t *testing.T) {
+	names, _ := fs.Glob(L10N(), "*.json")
+	if len(names) < 2 {
+		t.Fatalf("l10n has %v", names)
+	}
+	for _, name := range names {
+		var cat struct {
+			Translations map[string]any `json:"translations"`
+			PluralForm   string         `json:"pluralForm"`
+		}
+		data, _ := fs.ReadFile(L10N(), name)
+		if err := json.Unmarshal(data, &cat); err != nil || cat.PluralForm == "" {
+			t.Fatalf("%s: %v, pluralForm %q", name, err, cat.PluralForm)
+		}
+		js, _ := fs.ReadFile(L10N(), strings.TrimSuffix(name, ".json")+".js")
+		body, ok := strings.CutPrefix(string(js), "OC.L10N.register(\n\t\"assokit\",\n\t")
+		i := strings.LastIndex(body, ",\n\t\"")
+		if !ok || i < 0 {
+			t.Fatalf("%s.js is not OC.L10N.register(\"assokit\", …)", name)
+		}
+		var fromJS map[string]any
+		if err := json.Unmarshal([]byte(body[:i]), &fromJS); err != nil {
+			t.Fatalf("%s.js: %v", name, err)
+		}
+		if !reflect.DeepEqual(fromJS, cat.Translations) || !strings.Contains(body[i:], cat.PluralForm) {
+			t.Errorf("l10n/%s and its .js differ: run npm run build", name)
+		}
+	}
+}
+
+// What Nextcloud shows from AssoKit's registration (top-menu names, the
+// admin settings form) has its French in l10n/fr.json.
+func TestNextcloudSideTextsHaveFrench(t *testing.T) {
+	data, _ := fs.ReadFile(L10N(), "fr.json")
+	var cat struct {
+		Translations map[string]any `json:"translations"`
+	}
+	if err := json.Unmarshal(data, &cat); err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{}
+	for _, m := range appapi.TopMenus() {
+		texts = append(texts, m.DisplayName)
+	}
+	form := appapi.SettingsForm()
+	texts = append(texts, form.Title, form.Description)
+	for _, f := range form.Fields {
+		texts = append(texts, f.Title, f.Description)
+	}
+	for _, text := range texts {
+		if s, ok := cat.Translations[text].(string); text != "" && (!ok || s == "") {
+			t.Errorf("l10n/fr.json lacks %q", text)
 		}
 	}
 }

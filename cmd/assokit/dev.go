@@ -46,7 +46,7 @@ func dev(ctx context.Context, getenv func(string) string, stdout io.Writer, log 
 	go func() { errc <- serve(ctx, cfg, log.With("component", "assokit"), func(a net.Addr) { appAddr <- a }) }()
 	select {
 	case a := <-appAddr:
-		if err := demo.Register(ctx, "http://"+a.String(), assokit.InfoXML); err != nil {
+		if err := demo.Register(ctx, "http://"+a.String(), assokit.InfoXML, assokit.L10N()); err != nil {
 			return fmt.Errorf("register with the demo Nextcloud: %w", err)
 		}
 		if err := demo.ConnectPaheko(ctx); err != nil {

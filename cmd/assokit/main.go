@@ -71,6 +71,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 		port, _ := strconv.Atoi(getenv("APP_PORT"))
+		m.TranslationsFolder = getenv("TRANSLATIONS_FOLDER")
 		out, err := m.RegisterJSON(getenv("APP_SECRET"), port)
 		if err != nil {
 			return err

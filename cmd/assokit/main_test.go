@@ -99,10 +99,10 @@ func TestRegistrationEndToEnd(t *testing.T) {
 	if paheko, ok := app.TopMenus[appapi.PahekoMenu]; !ok || paheko.DisplayName != "Paheko" {
 		t.Fatalf("Paheko top menu = %+v, %v", paheko, ok)
 	}
-	if tr, ok := app.TopMenus[appapi.TransferMenu]; !ok || tr.DisplayName != "Transferts" || tr.AdminRequired != 1 {
+	if tr, ok := app.TopMenus[appapi.TransferMenu]; !ok || tr.DisplayName != "Transfers" || tr.AdminRequired != 1 {
 		t.Fatalf("Transferts top menu = %+v, %v", tr, ok)
 	}
-	if d, ok := app.TopMenus[appapi.ToursMenu]; !ok || d.DisplayName != "Découvrir" || d.AdminRequired != 0 {
+	if d, ok := app.TopMenus[appapi.ToursMenu]; !ok || d.DisplayName != "Discover" || d.AdminRequired != 0 {
 		t.Fatalf("Découvrir top menu = %+v, %v", d, ok)
 	}
 	want := nextcloudtest.Asset{Type: "top_menu", Name: appapi.MainMenu, Path: "js/assokit-main"}

@@ -31,7 +31,7 @@ func startDemo(t testing.TB) *devstack.Demo {
 	appURL := startAssoKitWith(t, demo.URL, demo.Secret)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := demo.Register(ctx, appURL, assokit.InfoXML); err != nil {
+	if err := demo.Register(ctx, appURL, assokit.InfoXML, assokit.L10N()); err != nil {
 		t.Fatal(err)
 	}
 	if err := demo.ConnectPaheko(ctx); err != nil {

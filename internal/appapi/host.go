@@ -58,6 +58,24 @@ func (h *Host) Account(ctx context.Context, uid string) (nextcloud.Account, erro
 	return acc, nil
 }
 
+// DisplayNames maps every account's uid to the name Nextcloud shows for
+// it (the uid when it has none), read acting as admin, who may read every
+// account, disabled ones included: one paged listing.
+func (h *Host) DisplayNames(ctx context.Context, admin string) (map[string]string, error) {
+	accs, err := h.nc.As(admin).Accounts(ctx, 200)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(accs))
+	for _, a := range accs {
+		names[a.ID] = a.DisplayName
+		if a.DisplayName == "" {
+			names[a.ID] = a.ID
+		}
+	}
+	return names, nil
+}
+
 // IsAdmin reports whether groups hold Nextcloud's "admin" group.
 func IsAdmin(groups []string) bool { return slices.Contains(groups, "admin") }
 

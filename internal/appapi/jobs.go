@@ -36,7 +36,8 @@ type JobView struct {
 	Attempts  int    `json:"attempts"`
 	LastError string `json:"lastError,omitempty"`
 	Code      string `json:"code,omitempty"` // jobs.ErrPanicked's code for a job failed by a panic
-	Updated   int64  `json:"updated"`        // Unix seconds
+	Created   int64  `json:"created"`        // Unix seconds: when it was queued
+	Updated   int64  `json:"updated"`        // Unix seconds: its last change (its end once done or failed)
 }
 
 // RecentJobs lists the last n background jobs of every feature, newest first.
@@ -47,7 +48,7 @@ func (l *Lifecycle) RecentJobs(ctx context.Context, n int) ([]JobView, error) {
 	}
 	out := make([]JobView, 0, len(list))
 	for _, j := range list {
-		out = append(out, JobView{j.ID, j.Kind, j.State, j.Attempts, j.LastError, jobs.Code(j.LastError), j.UpdatedAt.Unix()})
+		out = append(out, JobView{j.ID, j.Kind, j.State, j.Attempts, j.LastError, jobs.Code(j.LastError), j.CreatedAt.Unix(), j.UpdatedAt.Unix()})
 	}
 	return out, nil
 }

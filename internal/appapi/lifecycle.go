@@ -36,15 +36,12 @@ const TransferMenu = "transfers"
 
 // Registrations is the list walked by Enable (in order) and Disable (in
 // reverse): each top-menu entry with the script, style and initial state of
-// its page, then the admin settings form.
+// its page, then the admin settings form. Their texts are English: Nextcloud
+// shows them in the user's language from AssoKit's l10n/ (installed from
+// the app-store archive or from translations_folder in --json-info).
 func Registrations(appVersion string) []Registration {
 	var regs []Registration
-	for _, m := range []nextcloud.TopMenu{
-		{Name: MainMenu, DisplayName: "AssoKit", Icon: "img/app-dark.svg"},
-		{Name: PahekoMenu, DisplayName: "Paheko", Icon: "img/paheko-dark.svg"},
-		{Name: ToursMenu, DisplayName: "Découvrir", Icon: "img/tours-dark.svg"},
-		{Name: TransferMenu, DisplayName: "Transferts", Icon: "img/transfer-dark.svg", AdminRequired: 1},
-	} {
+	for _, m := range TopMenus() {
 		script := nextcloud.Asset{Type: "top_menu", Name: m.Name, Path: "js/assokit-main"}
 		state := nextcloud.InitialState{Type: "top_menu", Name: m.Name, Key: "assokit",
 			Value: map[string]any{"version": appVersion, "page": m.Name}}
@@ -61,6 +58,16 @@ func Registrations(appVersion string) []Registration {
 	form := SettingsForm()
 	return append(regs, Registration{"the settings form", func(ctx context.Context, c *nextcloud.Client) error { return c.RegisterSettingsForm(ctx, form) },
 		func(ctx context.Context, c *nextcloud.Client) error { return c.UnregisterSettingsForm(ctx, form.ID) }})
+}
+
+// TopMenus are AssoKit's top-menu entries, named in English.
+func TopMenus() []nextcloud.TopMenu {
+	return []nextcloud.TopMenu{
+		{Name: MainMenu, DisplayName: "AssoKit", Icon: "img/app-dark.svg"},
+		{Name: PahekoMenu, DisplayName: "Paheko", Icon: "img/paheko-dark.svg"},
+		{Name: ToursMenu, DisplayName: "Discover", Icon: "img/tours-dark.svg"},
+		{Name: TransferMenu, DisplayName: "Transfers", Icon: "img/transfer-dark.svg", AdminRequired: 1},
+	}
 }
 
 // Settings form field ids, read back with AppConfigValues.

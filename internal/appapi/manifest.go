@@ -22,6 +22,11 @@ type Manifest struct {
 	Name    string
 	Version string
 	Routes  []Route
+	// TranslationsFolder is AssoKit's l10n/ folder as an absolute path on
+	// the Nextcloud host ("" for none): AppAPI installs it so that Nextcloud
+	// shows the top-menu names and the settings form in each user's
+	// language (reference: appapi.md 1.1, translations_folder).
+	TranslationsFolder string
 }
 
 // ParseManifest reads an ExApp manifest (info.xml).
@@ -68,6 +73,9 @@ func (m Manifest) RegisterJSON(secret string, port int) ([]byte, error) {
 	if port <= 0 || port > 65535 {
 		missing = append(missing, "APP_PORT")
 	}
+	if m.TranslationsFolder != "" && !strings.HasPrefix(m.TranslationsFolder, "/") {
+		return nil, fmt.Errorf("register-json: TRANSLATIONS_FOLDER %q must be an absolute path on the Nextcloud host", m.TranslationsFolder)
+	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("register-json needs %s, the same values AssoKit runs with", strings.Join(missing, " and "))
 	}
@@ -76,6 +84,10 @@ func (m Manifest) RegisterJSON(secret string, port int) ([]byte, error) {
 		routes = append(routes, map[string]any{"url": r.URL, "verb": r.Verb, "access_level": r.AccessLevel,
 			"headers_to_exclude": []string{}})
 	}
-	return json.Marshal(map[string]any{"id": m.ID, "name": m.Name, "version": m.Version,
-		"secret": secret, "port": port, "routes": routes})
+	info := map[string]any{"id": m.ID, "name": m.Name, "version": m.Version,
+		"secret": secret, "port": port, "routes": routes}
+	if m.TranslationsFolder != "" {
+		info["translations_folder"] = m.TranslationsFolder
+	}
+	return json.Marshal(info)
 }

@@ -24,15 +24,19 @@ func TestRegisterJSON(t *testing.T) {
 		name    string
 		secret  string
 		port    int
+		l10n    string
 		wantErr string
 	}{
-		{"secret and port", "s3cret", 23000, ""},
-		{"no port", "s3cret", 0, "APP_PORT"},
-		{"no secret", "", 23000, "APP_SECRET"},
-		{"neither", "", 0, "APP_SECRET and APP_PORT"},
-		{"port out of range", "s3cret", 70000, "APP_PORT"},
+		{"secret and port", "s3cret", 23000, "", ""},
+		{"with translations", "s3cret", 23000, "/srv/assokit/l10n", ""},
+		{"relative translations", "s3cret", 23000, "l10n", "absolute"},
+		{"no port", "s3cret", 0, "", "APP_PORT"},
+		{"no secret", "", 23000, "", "APP_SECRET"},
+		{"neither", "", 0, "", "APP_SECRET and APP_PORT"},
+		{"port out of range", "s3cret", 70000, "", "APP_PORT"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			m.TranslationsFolder = tc.l10n
 			out, err := m.RegisterJSON(tc.secret, tc.port)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
@@ -46,6 +50,7 @@ func TestRegisterJSON(t *testing.T) {
 			var got struct {
 				ID, Name, Version, Secret string
 				Port                      int
+				Translations              string `json:"translations_folder"`
 				Routes                    []struct {
 					URL              string   `json:"url"`
 					AccessLevel      int      `json:"access_level"`
@@ -55,7 +60,7 @@ func TestRegisterJSON(t *testing.T) {
 			if err := json.Unmarshal(out, &got); err != nil {
 				t.Fatal(err)
 			}
-			if got.ID != "assokit" || got.Secret != tc.secret || got.Port != tc.port || got.Version != m.Version {
+			if got.ID != "assokit" || got.Secret != tc.secret || got.Port != tc.port || got.Version != m.Version || got.Translations != tc.l10n {
 				t.Errorf("RegisterJSON() = %s", out)
 			}
 			if len(got.Routes) != len(m.Routes) || got.Routes[0].HeadersToExclude == nil {

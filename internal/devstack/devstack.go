@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"strings"
@@ -82,8 +83,9 @@ func Start(ctx context.Context, addr string) (*Demo, error) {
 }
 
 // Register registers AssoKit, listening at appURL, with the demo Nextcloud,
-// using the routes of its manifest (info.xml), and waits until it is enabled.
-func (d *Demo) Register(ctx context.Context, appURL string, infoXML []byte) error {
+// using the routes of its manifest (info.xml) and its l10n folder (as
+// translations_folder would install it), and waits until it is enabled.
+func (d *Demo) Register(ctx context.Context, appURL string, infoXML []byte, l10n fs.FS) error {
 	routes, err := Routes(infoXML)
 	if err != nil {
 		return err
@@ -91,7 +93,7 @@ func (d *Demo) Register(ctx context.Context, appURL string, infoXML []byte) erro
 	rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	return d.NC.RegisterExApp(rctx, nextcloudtest.ExApp{ID: AppID, Name: "AssoKit", Version: AppVersion,
-		Secret: d.Secret, URL: appURL, Routes: routes})
+		Secret: d.Secret, URL: appURL, Routes: routes, Translations: l10n})
 }
 
 // Close stops the demo Nextcloud and Paheko.

@@ -22,12 +22,12 @@ type demoApp struct {
 }
 
 var demoApps = []demoApp{
-	{nextcloudtest.NavApp{ID: "dashboard", Name: "Tableau de bord", Href: "/index.php/apps/dashboard/", Order: -1}, "dashboard.html"},
-	{nextcloudtest.NavApp{ID: "files", Name: "Fichiers", Href: "/index.php/apps/files/", Order: 0}, "files.html"},
-	{nextcloudtest.NavApp{ID: "spreed", Name: "Discussion", Href: "/index.php/apps/spreed/", Order: 3}, "spreed.html"},
-	{nextcloudtest.NavApp{ID: "calendar", Name: "Agenda", Href: "/index.php/apps/calendar/", Order: 5}, "calendar.html"},
-	{nextcloudtest.NavApp{ID: "contacts", Name: "Contacts", Href: "/index.php/apps/contacts/", Order: 6}, "contacts.html"},
-	{nextcloudtest.NavApp{ID: "deck", Name: "Deck", Href: "/index.php/apps/deck/", Order: 10}, "deck.html"},
+	{nextcloudtest.NavApp{ID: "dashboard", Name: "Tableau de bord", Href: "/index.php/apps/dashboard/", Names: map[string]string{"en": "Dashboard"}, Order: -1}, "dashboard.html"},
+	{nextcloudtest.NavApp{ID: "files", Name: "Fichiers", Href: "/index.php/apps/files/", Names: map[string]string{"en": "Files"}, Order: 0}, "files.html"},
+	{nextcloudtest.NavApp{ID: "spreed", Name: "Discussion", Href: "/index.php/apps/spreed/", Names: map[string]string{"en": "Talk"}, Order: 3}, "spreed.html"},
+	{nextcloudtest.NavApp{ID: "calendar", Name: "Agenda", Href: "/index.php/apps/calendar/", Names: map[string]string{"en": "Calendar"}, Order: 5}, "calendar.html"},
+	{nextcloudtest.NavApp{ID: "contacts", Name: "Contacts", Href: "/index.php/apps/contacts/", Names: map[string]string{"en": "Contacts"}, Order: 6}, "contacts.html"},
+	{nextcloudtest.NavApp{ID: "deck", Name: "Deck", Href: "/index.php/apps/deck/", Names: map[string]string{"en": "Deck"}, Order: 10}, "deck.html"},
 }
 
 // installApps gives the demo Nextcloud its apps and personal settings pages.

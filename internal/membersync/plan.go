@@ -81,6 +81,7 @@ type Action struct {
 	Name       string            `json:"name,omitempty"`   // the account's name
 	Email      string            `json:"email,omitempty"`  // the account's e-mail
 	Fields     map[string]string `json:"fields,omitempty"` // Paheko fields to write (create, adopt, update)
+	Before     map[string]string `json:"before,omitempty"` // an update: the member's values it replaces
 	Force      bool              `json:"force,omitempty"`  // create despite a member with the same name
 	ClearUID   bool              `json:"clearUid,omitempty"`
 	Category   int               `json:"-"`
@@ -312,6 +313,10 @@ func (pl *planner) planLinked(a Account, l Link, m paheko.Member) {
 		}
 	case len(fields) > 0:
 		act.Kind, act.Fields = Update, fields
+		act.Before = map[string]string{}
+		for k := range fields {
+			act.Before[k] = map[string]string{"nom": m.Name, "email": m.Email, "nextcloud_uid": m.UID}[k]
+		}
 		pl.p.Actions = append(pl.p.Actions, act)
 	case a.Name != l.Name || (a.Email != "" && a.Email != l.Email) || a.FirstLogin != l.FirstLogin:
 		act.Kind = Remember // Paheko already has these values

@@ -33,6 +33,9 @@ func summarize(p Plan) summary {
 		}
 		for _, k := range []string{"nom", "email", "nextcloud_uid"} {
 			if v, ok := a.Fields[k]; ok {
+				if old := a.Before[k]; old != "" {
+					v = old + "→" + v
+				}
 				line += " " + k + "=" + v
 			}
 		}
@@ -90,11 +93,11 @@ func TestMakePlan(t *testing.T) {
 		{"renamed", Input{UseUID: true, Accounts: []Account{acc("lea", "Léa Martin", "lea@asso.example")},
 			Members: []paheko.Member{mem(5, "Léa Roux", "lea@asso.example", "lea")},
 			Links:   []Link{{UID: "lea", MemberID: 5, Name: "Léa Roux", Email: "lea@asso.example"}}},
-			summary{Actions: []string{"update lea #05 nom=Léa Martin"}}},
+			summary{Actions: []string{"update lea #05 nom=Léa Roux→Léa Martin"}}},
 		{"e-mail changed", Input{UseUID: true, Accounts: []Account{acc("lea", "Léa Roux", "lea@new.example")},
 			Members: []paheko.Member{mem(5, "Léa Roux", "lea@asso.example", "lea")},
 			Links:   []Link{{UID: "lea", MemberID: 5, Name: "Léa Roux", Email: "lea@asso.example"}}},
-			summary{Actions: []string{"update lea #05 email=lea@new.example"}}},
+			summary{Actions: []string{"update lea #05 email=lea@asso.example→lea@new.example"}}},
 		{"a name edited in Paheko stays while Nextcloud's does not change", Input{UseUID: true,
 			Accounts: []Account{acc("lea", "Léa Roux", "lea@asso.example")},
 			Members:  []paheko.Member{mem(5, "ROUX Léa", "lea@asso.example", "lea")},
@@ -120,7 +123,7 @@ func TestMakePlan(t *testing.T) {
 			Accounts: []Account{acc("eve", "Eve", "tresor@asso.example"), acc("tresor", "Trésorière", "tresor.new@asso.example")},
 			Members:  []paheko.Member{mem(3, "Trésorière", "tresor@asso.example", "tresor")},
 			Links:    []Link{{UID: "tresor", MemberID: 3, Name: "Trésorière", Email: "tresor@asso.example"}}},
-			summary{Actions: []string{"create eve nom=Eve nextcloud_uid=eve", "update tresor #03 email=tresor.new@asso.example"},
+			summary{Actions: []string{"create eve nom=Eve nextcloud_uid=eve", "update tresor #03 email=tresor@asso.example→tresor.new@asso.example"},
 				Notices: []string{"email_taken eve #03"}}},
 		{"a member carrying the account's uid, no create pending: a proposal", Input{UseUID: true,
 			Accounts: []Account{acc("nathan", "Nathan Petit", "np@asso.example")},
@@ -156,7 +159,7 @@ func TestMakePlan(t *testing.T) {
 			Accounts: []Account{acc("lea", "Léa", "shared@asso.example"), acc("hugo", "Hugo", "hugo@asso.example")},
 			Members:  []paheko.Member{mem(7, "Hugo", "shared@asso.example", "hugo")},
 			Links:    []Link{{UID: "hugo", MemberID: 7, Name: "Hugo", Email: "shared@asso.example"}}},
-			summary{Actions: []string{"update hugo #07 email=hugo@asso.example", "create lea nom=Léa nextcloud_uid=lea"},
+			summary{Actions: []string{"update hugo #07 email=shared@asso.example→hugo@asso.example", "create lea nom=Léa nextcloud_uid=lea"},
 				Notices: []string{"email_taken lea #07"}}},
 		{"e-mail of a member left with another uid, linked to no account: not said to be linked", Input{UseUID: true,
 			Accounts: []Account{acc("lea", "Léa", "shared@asso.example")},
@@ -223,7 +226,7 @@ func TestMakePlan(t *testing.T) {
 			Accounts: []Account{acc("lea", "Léa R.", "jules@asso.example")},
 			Members:  []paheko.Member{mem(5, "Léa Roux", "lea@asso.example", "lea"), mem(8, "Jules", "jules@asso.example", "")},
 			Links:    []Link{{UID: "lea", MemberID: 5, Name: "Léa Roux", Email: "lea@asso.example"}}},
-			summary{Actions: []string{"update lea #05 nom=Léa R."}, Notices: []string{"email_used lea #08"}}},
+			summary{Actions: []string{"update lea #05 nom=Léa Roux→Léa R."}, Notices: []string{"email_used lea #08"}}},
 		{"two accounts, one e-mail: the second goes without", Input{UseUID: true,
 			Accounts: []Account{acc("a1", "Anne", "asso@asso.example"), acc("a2", "Bruno", "asso@asso.example")}},
 			summary{Actions: []string{"create a1 nom=Anne email=asso@asso.example nextcloud_uid=a1", "create a2 nom=Bruno nextcloud_uid=a2"},

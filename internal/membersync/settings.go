@@ -3,7 +3,6 @@ package membersync
 import (
 	"context"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -30,14 +29,37 @@ func (e invalidSetting) Is(target error) bool {
 
 func invalid(code, text string) error { return invalidSetting{errcode.New(code, text)} }
 
-// apiKey is the form of a Paheko API key's identifier (API_Credentials.php: ^[a-z0-9_]+$).
-var apiKey = regexp.MustCompile(`^[a-z0-9_]+$`)
+// apiKey reports whether key has the form of a Paheko API key's
+// identifier (API_Credentials.php: ^[a-z0-9_]+$). Checked by hand, like
+// cutPagePath: no regexp is compiled at start.
+func apiKey(key string) bool {
+	for _, c := range []byte(key) {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return key != ""
+}
 
-// pagePath matches the part of an address pasted from the browser that
+// cutPagePath returns path without the part, pasted from the browser, that
 // names a page of Paheko rather than Paheko itself: its admin pages, API,
-// plugins' and modules' pages. What comes before is where Paheko is
-// installed (a sub-folder is kept).
-var pagePath = regexp.MustCompile(`(?i)/(admin|api|p|m)(/.*)?$`)
+// plugins' and modules' pages, from the first segment admin, api, p or m
+// (in any case) to the end, as (?i)/(admin|api|p|m)(/.*)?$ would. What
+// comes before is where Paheko is installed (a sub-folder is kept).
+func cutPagePath(path string) string {
+	for i := 0; i < len(path); i++ {
+		if path[i] != '/' {
+			continue
+		}
+		seg, _, _ := strings.Cut(path[i+1:], "/")
+		for _, page := range []string{"admin", "api", "p", "m"} {
+			if strings.EqualFold(seg, page) {
+				return path[:i]
+			}
+		}
+	}
+	return path
+}
 
 // NormaliseURL returns Paheko's address as AssoKit keeps it: scheme, host
 // and the folder Paheko is installed in, without a trailing slash, query,
@@ -57,7 +79,7 @@ func NormaliseURL(raw string) (string, error) {
 	u.Scheme = strings.ToLower(u.Scheme)
 	u.Host = strings.ToLower(u.Host)
 	u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
-	u.Path = pagePath.ReplaceAllString(strings.TrimRight(u.Path, "/"), "")
+	u.Path = cutPagePath(strings.TrimRight(u.Path, "/"))
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	return u.String(), nil
@@ -75,7 +97,7 @@ func ValidateSettings(in SettingsInput) (SettingsInput, error) {
 		return in, err
 	}
 	in.Key = strings.TrimSpace(in.Key)
-	if !apiKey.MatchString(in.Key) {
+	if !apiKey(in.Key) {
 		return in, ErrBadKey
 	}
 	if in.IntervalSeconds == 0 {

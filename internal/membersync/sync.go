@@ -521,6 +521,9 @@ func (w *writer) audit(ctx context.Context, kind string, a Action, memberID int,
 	if detail == "" {
 		keys := make([]string, 0, len(a.Fields))
 		for k, v := range a.Fields {
+			if old := a.Before[k]; old != "" {
+				v = old + " → " + v // the page shows "e-mail : old → new"
+			}
 			keys = append(keys, k+"="+v)
 		}
 		sort.Strings(keys)

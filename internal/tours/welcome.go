@@ -89,7 +89,7 @@ func welcomeText(lang, association string) nextcloud.Notification {
 			subject = "Welcome to " + association + "'s Nextcloud!"
 		}
 		return nextcloud.Notification{Subject: subject,
-			Message: "Short guided tours show you Files, Calendar, Contacts and more in a few minutes: open \"Découvrir\" in the top bar whenever you like."}
+			Message: "Short guided tours show you Files, Calendar, Contacts and more in a few minutes: open \"Discover\" in the top bar whenever you like."}
 	}
 	subject := "Bienvenue sur votre Nextcloud !"
 	if association != "" {

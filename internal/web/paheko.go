@@ -7,6 +7,7 @@ import (
 
 	"assokit/internal/membersync"
 	"assokit/internal/oidc"
+	"assokit/internal/store"
 )
 
 // pahekoView is what the "Paheko" page needs for any member.
@@ -160,9 +161,30 @@ func (s *Server) pahekoPause(c echo.Context) error {
 }
 
 func (s *Server) pahekoRuns(c echo.Context) error {
-	h, err := s.d.Sync.History(c.Request().Context())
+	ctx := c.Request().Context()
+	h, err := s.d.Sync.History(ctx)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, h)
+	names := s.namer(ctx, currentUser(c))
+	audit := make([]namedAudit, 0, len(h.Audit))
+	for _, e := range h.Audit {
+		n := namedAudit{AuditEntry: e, Name: names(e.UID)}
+		if e.Actor != "sync" {
+			n.ActorName = names(e.Actor)
+		}
+		audit = append(audit, n)
+	}
+	return c.JSON(http.StatusOK, struct {
+		membersync.History
+		Audit []namedAudit `json:"audit"`
+	}{h, audit})
+}
+
+// namedAudit is an audit entry with the names people read: the account's
+// and the admin's who acted ("" for the automatic sync).
+type namedAudit struct {
+	store.AuditEntry
+	Name      string `json:"name"`
+	ActorName string `json:"actorName"`
 }

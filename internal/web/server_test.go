@@ -36,6 +36,7 @@ const (
 type testServer struct {
 	srv *Server
 	nc  *nextcloudtest.Server
+	st  *store.Store
 	log *bytes.Buffer // what the server logged
 }
 
@@ -81,7 +82,7 @@ func newTestServer(t *testing.T) *testServer {
 		Sync: membersync.New(st, client, queue, nil, log), Transfer: transfer.New(st, client, queue, log, transfer.Options{}),
 		Tours: guide, OIDC: oidc.New(st, client, func(context.Context) string { return pahekoURL }),
 		Static: static, Log: log})
-	return &testServer{srv: srv, nc: nc, log: &logs}
+	return &testServer{srv: srv, nc: nc, st: st, log: &logs}
 }
 
 // noAuth marks a request sent without AppAPI headers.

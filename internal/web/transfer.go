@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 
+	"assokit/internal/store"
 	"assokit/internal/transfer"
 )
 
@@ -45,11 +47,44 @@ func (s *Server) transferStart(c echo.Context) error {
 }
 
 func (s *Server) transferList(c echo.Context) error {
-	list, err := s.d.Transfer.Recent(c.Request().Context())
+	ctx := c.Request().Context()
+	list, err := s.d.Transfer.Recent(ctx)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, list)
+	names := s.namer(ctx, currentUser(c))
+	out := make([]namedTransfer, 0, len(list))
+	for _, t := range list {
+		out = append(out, namedTransfer{t, names(t.Source), names(t.Target)})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// namedTransfer is a transfer with the names people read: the display
+// names of the member who left and of the one who took over.
+type namedTransfer struct {
+	store.Transfer
+	SourceName string `json:"sourceName"`
+	TargetName string `json:"targetName"`
+}
+
+// namer returns a function giving the display name of a uid, all names
+// read at its first use, acting as admin; the uid itself for an account
+// that is gone, or when Nextcloud does not answer.
+func (s *Server) namer(ctx context.Context, admin string) func(uid string) string {
+	var names map[string]string
+	return func(uid string) string {
+		if names == nil {
+			names, _ = s.d.Host.DisplayNames(ctx, admin)
+			if names == nil {
+				names = map[string]string{}
+			}
+		}
+		if name, ok := names[uid]; ok {
+			return name
+		}
+		return uid
+	}
 }
 
 // transferShow is one transfer with its journal, for the progress view and
@@ -59,9 +94,14 @@ func (s *Server) transferShow(c echo.Context) error {
 	if err != nil {
 		return errBadInput
 	}
-	d, err := s.d.Transfer.Detail(c.Request().Context(), id)
+	ctx := c.Request().Context()
+	d, err := s.d.Transfer.Detail(ctx, id)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, d)
+	names := s.namer(ctx, currentUser(c))
+	return c.JSON(http.StatusOK, struct {
+		transfer.Detail
+		Transfer namedTransfer `json:"transfer"`
+	}{d, namedTransfer{d.Transfer, names(d.Transfer.Source), names(d.Transfer.Target)}})
 }

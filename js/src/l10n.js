@@ -1,14 +1,23 @@
-// Translations in Nextcloud's l10n format (l10n/<lang>.json), keyed by the
-// English text. The page's language is the one Nextcloud puts on <html lang>.
+// Translations the Nextcloud way: @nextcloud/l10n with Nextcloud's plural
+// rules, from the catalogues in l10n/ (Nextcloud's format, keyed by the
+// English text). The pages bring their own catalogue: they do not depend on
+// Nextcloud serving AssoKit's l10n/. The page's language is the one
+// Nextcloud puts on <html lang>. How to write the texts: docs/writing.md.
+import { getLanguage, register, translate, translatePlural } from '@nextcloud/l10n'
 import fr from '../../l10n/fr.json'
-import en from '../../l10n/en.json'
 
-const catalogs = { fr: fr.translations, en: en.translations }
+const app = 'assokit'
+const catalogs = { fr: fr.translations }
+// Plain text for Vue's text interpolation, which escapes by itself.
+const asText = { escape: false, sanitize: false }
 
 /** The language of the page, "fr" or "en" (French for any fr-* locale). */
 export function language() {
-	const lang = (document.documentElement.lang || 'en').toLowerCase()
-	return lang.startsWith('fr') ? 'fr' : 'en'
+	return (getLanguage() || 'en').toLowerCase().startsWith('fr') ? 'fr' : 'en'
+}
+
+if (catalogs[language()]) {
+	register(app, catalogs[language()])
 }
 
 /**
@@ -17,23 +26,20 @@ export function language() {
  * @param {object} vars values for {placeholders}
  */
 export function t(text, vars = {}) {
-	const translated = catalogs[language()][text] ?? text ?? ''
-	return translated.replace(/{(\w+)}/g, (m, k) => (k in vars ? String(vars[k]) : m))
+	return translate(app, text ?? '', vars, undefined, asText)
 }
 
 /**
- * Translates a text with a singular and a plural form, chosen by count, and
- * fills its {placeholders} from vars.
+ * Translates a text with a singular and a plural form, the form chosen by
+ * count with the language's plural rule (French: 0 and 1 are singular),
+ * and fills its {placeholders} from vars.
  * @param {string} singular the English singular
  * @param {string} plural the English plural
  * @param {number} count the number deciding the form
  * @param {object} vars values for {placeholders}
  */
 export function n(singular, plural, count, vars = {}) {
-	const forms = catalogs[language()]['_' + singular + '_::_' + plural + '_']
-	const isPlural = language() === 'fr' ? count > 1 : count !== 1
-	const text = forms ? forms[isPlural ? 1 : 0] : (isPlural ? plural : singular)
-	return text.replace(/{(\w+)}/g, (m, k) => (k in vars ? String(vars[k]) : m))
+	return translatePlural(app, singular, plural, count, vars, asText)
 }
 
 /** Texts of codes that name someone, used when errorText is given the name. */
@@ -109,4 +115,17 @@ export function errorText(code, vars = {}) {
 		tour_invalid: 'The association\'s tour needs a title and 1 to 8 steps, each with a title and a text; the page, if any, must be a page of this Nextcloud (starting with /).',
 	}
 	return t((vars.name && namedTexts[code]) || (texts[code] ?? somethingWrong), vars)
+}
+
+/**
+ * A date and time as people read them in the page's language, e.g.
+ * "30 nov. 2026 à 14:05".
+ * @param {number|string|Date} when Unix seconds, an ISO text or a Date
+ */
+export function formatDate(when) {
+	const d = typeof when === 'number' ? new Date(when * 1000) : new Date(when)
+	return t('{date} at {time}', {
+		date: new Intl.DateTimeFormat(language(), { dateStyle: 'medium' }).format(d),
+		time: new Intl.DateTimeFormat(language(), { timeStyle: 'short' }).format(d),
+	})
 }

@@ -26,8 +26,13 @@ test('a member sees the AssoKit page in French', async () => {
 	await signIn(page, 'jeanne')
 	await page.getByText('Bonjour Jeanne Dupont !').waitFor({ timeout: 15000 })
 	await page.getByText('Ce que propose AssoKit').waitFor()
-	assert.ok(await page.getByText('Nextcloud répond à AssoKit').isVisible())
-	assert.equal(await page.locator('[data-feature]').count(), 3)
+	// A member sees what they can use: Paheko (with their access) and the
+	// tours; not the transfers, the connection line or the background tasks.
+	assert.deepEqual(await page.locator('[data-feature]').evaluateAll((els) => els.map((e) => e.dataset.feature)), ['paheko', 'tours'])
+	// Her account waits for an admin to confirm which Paheko record is hers.
+	assert.equal(await page.locator('[data-feature="paheko"] [data-status]').innerText(), 'Votre compte n\'est pas encore relié à votre fiche de membre dans Paheko.')
+	assert.match(await page.locator('[data-feature="tours"] [data-status]').innerText(), /^\d+ visites disponibles\.$/)
+	assert.equal(await page.getByText('Nextcloud répond à AssoKit').count(), 0)
 	assert.equal(await page.getByText('Tâches en arrière-plan').count(), 0, 'members do not see the admin part')
 	assert.deepEqual(errors, [])
 	await page.close()

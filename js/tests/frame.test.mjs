@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { startDemo, stopDemo } from './demo.mjs'
-import { checkA11y, checkNoSideScroll, checkOpaquePanel, inView, open, swipeUp } from './harness.mjs'
+import { checkA11y, checkButtonsWhole, checkNoSideScroll, checkOpaquePanel, inView, open, swipeUp } from './harness.mjs'
 
 let env
 
@@ -49,6 +49,7 @@ for (const [uid, who] of [['camille', 'an admin'], ['lea', 'a member'], ['jeanne
 				await checkOpaquePanel(page)
 				if (mode === 'touch') {
 					await checkNoSideScroll(page)
+					await checkButtonsWhole(page)
 				}
 			}
 			assert.deepEqual(errors, [])
@@ -139,7 +140,7 @@ test('the last element of the longest page is reached with Tab', () => reachLast
 }))
 
 test('@nextcloud/vue controls look as in Nextcloud: bordered inputs, primary buttons keep their label on hover', async () => {
-	const { page, context } = await open(env, 'mouse', 'camille', 'assokit')
+	const { page, context } = await open(env, 'mouse', 'camille', 'paheko')
 	await loaded(page)
 	const input = page.locator(panel + ' input[type="text"], ' + panel + ' input[type="url"]').first()
 	const ring = await input.evaluate((el) => {
@@ -148,13 +149,21 @@ test('@nextcloud/vue controls look as in Nextcloud: bordered inputs, primary but
 		return all.some((s) => (parseFloat(s.borderTopWidth) >= 1 && s.borderTopColor !== 'rgba(0, 0, 0, 0)') || (s.boxShadow !== 'none' && s.boxShadow !== ''))
 	})
 	assert.ok(ring, 'text fields have a visible border')
-	const primary = page.locator(panel + ' .button-vue--primary').first()
+	const primary = page.locator(panel + ' .button-vue--primary:not([disabled])').first()
+	await primary.scrollIntoViewIfNeeded()
 	await primary.hover()
-	await page.waitForTimeout(200)
-	const look = await primary.evaluate((el) => {
-		const s = getComputedStyle(el)
-		return { bg: s.backgroundColor, color: s.color, height: el.getBoundingClientRect().height }
-	})
+	// Once the hover transition is over.
+	let look
+	for (let i = 0; i < 20; i++) {
+		look = await primary.evaluate((el) => {
+			const s = getComputedStyle(el)
+			return { bg: s.backgroundColor, color: s.color, height: el.getBoundingClientRect().height }
+		})
+		if (look.bg === 'rgb(0, 80, 122)') {
+			break
+		}
+		await page.waitForTimeout(100)
+	}
 	assert.equal(look.bg, 'rgb(0, 80, 122)', 'primary hover is --color-primary-element-hover')
 	assert.equal(look.color, 'rgb(255, 255, 255)', 'and its label stays white')
 	assert.ok(look.height >= 34, 'buttons are at least the clickable area high')

@@ -90,7 +90,7 @@ export async function setChecked(page, mode, input, on) {
 		await tabTo(page, input)
 		await page.keyboard.press('Space')
 	} else {
-		const label = input.locator('xpath=ancestor::*[contains(@class, "checkbox-radio-switch")][1]')
+		const label = input.locator('xpath=ancestor::*[contains(@class, "checkbox-radio-switch")][1]').locator('.checkbox-radio-switch__content')
 		await label.scrollIntoViewIfNeeded()
 		await (mode === 'touch' ? label.tap() : label.click())
 	}
@@ -216,4 +216,16 @@ export async function swipeUp(page, x, y, distance) {
 	await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] })
 	await cdp.detach()
 	await page.waitForTimeout(100)
+}
+
+/**
+ * Fails when a button of AssoKit's panel shows its label cut ("C…"):
+ * buttons say what they do, whole, on a phone too.
+ * @param {import('playwright-core').Page} page the page
+ */
+export async function checkButtonsWhole(page) {
+	const cut = await page.evaluate((sel) => [...document.querySelectorAll(sel + ' .button-vue')]
+		.filter((b) => b.textContent.trim() && b.getClientRects().length && [b, ...b.querySelectorAll('*')].some((e) => e.scrollWidth > e.clientWidth + 1))
+		.map((b) => b.textContent.trim()), assokitRoot)
+	assert.deepEqual(cut, [], 'buttons shown whole')
 }

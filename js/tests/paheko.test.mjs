@@ -23,7 +23,11 @@ test('the admin checks Paheko, previews and runs the synchronisation', async () 
 	const page = await browser.newPage()
 	const errors = []
 	page.on('pageerror', (e) => errors.push(e.message))
+	// The home page says how the bridge is, and leads to its settings.
 	await signIn(page, 'camille')
+	const feature = page.locator('[data-feature="paheko"]')
+	assert.equal(await feature.locator('[data-status]').innerText({ timeout: 15000 }), 'Configuré ; aucune synchronisation pour l\'instant.')
+	await feature.locator('[data-open="paheko"]').click()
 	await page.getByRole('heading', { name: 'Pont avec Paheko' }).waitFor({ timeout: 15000 })
 	// The demo is connected: the check lists what Paheko has, all present.
 	await page.locator('[data-checks] li').first().waitFor({ timeout: 15000 })
@@ -38,7 +42,10 @@ test('the admin checks Paheko, previews and runs the synchronisation', async () 
 	await jeanne.getByText(/Relier le compte de .* à la fiche n° \d+, DUPONT Jeanne/).waitFor()
 	await page.locator('[data-sync-now]').click()
 	await page.locator('[data-runs] li[data-state="done"]').first().waitFor({ timeout: 20000 })
-	await page.locator('[data-audit]').getByText(/Créer une fiche pour zoe/).waitFor()
+	// The audit log names people and says the fields in words.
+	const created = page.locator('[data-audit] tr', { hasText: 'Créer une fiche pour Zoé David' })
+	await created.first().waitFor()
+	assert.match(await created.first().innerText(), /nom : Zoé David/)
 	// The admin confirms Jeanne's and refuses Hugo's.
 	await page.getByRole('button', { name: 'Aperçu' }).click()
 	await jeanne.locator('[data-confirm]').click()
@@ -46,8 +53,11 @@ test('the admin checks Paheko, previews and runs the synchronisation', async () 
 	await page.locator('[data-proposals] li[data-uid="hugo"] [data-refuse]').click()
 	await page.getByText(/a une nouvelle fiche/).waitFor({ timeout: 15000 })
 	assert.equal(await page.locator('[data-proposals] li').count(), 0)
-	await page.locator('[data-audit]').getByText(/Confirmé : jeanne/).waitFor()
-	await page.locator('[data-audit]').getByText(/Refusé : hugo/).waitFor()
+	await page.locator('[data-audit]').getByText(/Confirmé : Jeanne Dupont/).waitFor()
+	await page.locator('[data-audit]').getByText(/Refusé : Hugo Moreau/).waitFor()
+	// Back home, the last synchronisation is told.
+	await page.goto(baseURL + '/index.php/apps/app_api/embedded/assokit/assokit')
+	await page.locator('[data-feature="paheko"] [data-status]').getByText(/^Dernière synchronisation réussie le /).waitFor({ timeout: 15000 })
 	assert.deepEqual(errors, [])
 	await page.close()
 })
@@ -79,7 +89,7 @@ test('the admin replaces the sign-on secret after a warning, and renews the keys
 	const page = await browser.newPage()
 	const errors = []
 	page.on('pageerror', (e) => errors.push(e.message))
-	await signIn(page, 'camille')
+	await signIn(page, 'camille', 'paheko')
 	const snippet = page.locator('[data-snippet]')
 	await snippet.waitFor({ timeout: 15000 })
 	const secretOf = async () => (await snippet.textContent()).match(/OIDC_CLIENT_SECRET = '([^']+)'/)[1]

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { signIn, startDemo, stopDemo } from './demo.mjs'
-import { act, checkA11y, inView, open, tabTo } from './harness.mjs'
+import { act, checkA11y, inView, open, setChecked, tabTo } from './harness.mjs'
 
 let env
 
@@ -78,7 +78,7 @@ test('a member follows the whole Files tour with the keyboard only', async () =>
 	const end = await atStep(page, 'end')
 	assert.match(end, /Visite terminée/)
 	const goto = page.locator('[data-tour-goto]')
-	assert.equal(await goto.innerText(), 'Aller à Fichiers')
+	assert.equal(await goto.innerText(), 'Ouvrir Fichiers')
 	assert.match(await goto.getAttribute('href'), /\/index\.php\/apps\/files\/$/)
 	// The highlighted element was the real one inside the frame.
 	const frameURL = await page.locator('[data-tour-player] iframe').evaluate((f) => f.contentWindow.location.pathname)
@@ -133,7 +133,7 @@ test('a step whose element is missing is shown centred, and progress survives a 
 	assert.equal(await page.locator('[data-tour-card="contacts"] [data-tour-state]').innerText(), 'Terminée')
 	assert.equal(await page.locator('[data-tour-card="contacts"] [data-tour-start]').innerText(), 'Revoir')
 	// The choice not to be offered tours is kept too.
-	await page.locator('input[data-tour-no-offer]').check({ force: true })
+	await setChecked(page, 'mouse', page.locator('input[data-tour-no-offer]'), true)
 	await page.waitForTimeout(300) // the choice is saved in the background
 	await page.reload()
 	await page.locator('[data-tour-card="contacts"]').waitFor({ timeout: 15000 })
@@ -155,10 +155,16 @@ test('the admin checks the tours and writes the association\'s tour', async () =
 	await page.locator('[data-tours-check]').click()
 	await page.locator('[data-check-missing], [data-check-ok]').first().waitFor({ timeout: 60000 })
 	const missing = await page.locator('[data-missing]').evaluateAll((els) => els.map((e) => e.dataset.missing))
-	assert.deepEqual(missing, ['contacts/teams'])
+	// Named for people: the tour, the step and the page, no selector.
+	assert.equal(await page.locator('[data-missing]').first().innerText(), 'Contacts, étape 5 « Équipes », sur la page Contacts')
+	// The demo has no Teams app. (Until a synchronisation has given the
+	// admin a member in Paheko, the Paheko page shows why instead of its
+	// "Open Paheko" button: that step may be missing too.)
+	assert.deepEqual(missing.filter((m) => m !== 'paheko/open'), ['contacts/teams'])
 
-	await page.locator('input[data-tour-switch="deck"]').uncheck({ force: true })
-	await page.locator('input[data-custom-enabled]').check({ force: true })
+	// By click on the visible switches, as an admin does.
+	await setChecked(page, 'mouse', page.locator('input[data-tour-switch="deck"]'), false)
+	await setChecked(page, 'mouse', page.locator('input[data-custom-enabled]'), true)
 	await page.locator('input[data-custom-title]').fill('Bienvenue aux Jardins Partagés')
 	await page.locator('input[data-custom-page]').fill('/index.php/apps/files/')
 	await page.locator('[data-custom-add]').click()
@@ -195,7 +201,13 @@ async function wholeTour(page, mode, id) {
 		assert.ok(m, 'progress shown: ' + text)
 		assert.equal(Number(m[1]), n, 'step ' + n)
 		total = Number(m[2])
-		assert.ok(await inView(page.locator(popover)), `step ${n} is inside the window`)
+		// Once it has moved there (it glides from the previous step).
+		let inside = false
+		for (let k = 0; k < 20 && !inside; k++) {
+			inside = await inView(page.locator(popover))
+			if (!inside) await page.waitForTimeout(50)
+		}
+		assert.ok(inside, `step ${n} is inside the window`)
 		const next = page.locator('[data-tour-next]')
 		assert.equal(await next.innerText(), n === total ? 'Terminer' : 'Suivant')
 		const step = await page.locator(popover).getAttribute('data-step')
@@ -229,7 +241,7 @@ test('on a phone, a member follows the whole Files tour by tapping', async () =>
 	const start = page.locator('[data-tour-card="files"] [data-tour-start]')
 	// The button is shown whole, not cut to "C…".
 	assert.equal(await start.innerText(), 'Commencer')
-	assert.ok(await start.evaluate((el) => el.scrollWidth <= el.clientWidth + 1), 'Commencer fits its button')
+	assert.ok(await start.evaluate((el) => [el, ...el.querySelectorAll('*')].every((e) => e.scrollWidth <= e.clientWidth + 1)), 'Commencer fits its button, not cut to "C…"')
 	assert.equal(await wholeTour(page, 'touch', 'files'), 8)
 	await act(page, 'touch', page.locator('[data-tour-back]'))
 	await page.locator('[data-tour-player]').waitFor({ state: 'detached' })

@@ -24,8 +24,9 @@ async function pick(page, which, name) {
 	const input = page.locator(`[${which}] input`)
 	await input.click()
 	await page.keyboard.type(name)
-	await page.locator('.vs__dropdown-option:visible', { hasText: name }).first().waitFor({ timeout: 15000 })
-	await page.keyboard.press('Enter')
+	// Once the answer to the whole name is in, click its option.
+	await page.locator(`[${which}].vs--loading`).waitFor({ state: 'detached', timeout: 15000 })
+	await page.locator('.vs__dropdown-option:visible', { hasText: name }).first().click({ timeout: 15000 })
 	await page.locator(`[${which}] .vs__selected`, { hasText: name }).waitFor()
 }
 
@@ -44,10 +45,18 @@ test('the admin moves a departing member\'s data to another account', async () =
 	await page.locator('[data-confirmation]').getByText('Chloé Michel').first().waitFor()
 	await page.locator('[data-start]').click()
 	await page.locator('[data-progress]').waitFor({ timeout: 15000 })
+	// The progress bar shows (Nextcloud's variables give it its height).
+	const bar = await page.locator('[data-progress] progress').evaluate((el) => el.getBoundingClientRect().height)
+	assert.ok(bar >= 4, 'progress bar height ' + bar)
+	// A running transfer is in the history at once.
+	await page.locator('[data-history]').getByText(/ : de Hugo Moreau vers Chloé Michel/).waitFor({ timeout: 5000 })
 	// The files step waits for Nextcloud's background jobs (every 2 s in the demo).
 	await page.locator('[data-state][data-value="done"]').waitFor({ timeout: 60000 })
 	assert.equal(await page.locator('[data-item-state="done"]').count(), 4)
-	await page.locator('[data-history]').getByText('hugo → chloe').waitFor({ timeout: 15000 })
+	await page.locator('[data-ended]').getByText(/^Terminé, le /).waitFor()
+	// The home page tells the last transfer, with names.
+	await page.goto(env.baseURL + '/index.php/apps/app_api/embedded/assokit/assokit')
+	await page.locator('[data-feature="transfer"] [data-status]').getByText(/^Dernier transfert, de Hugo Moreau vers Chloé Michel : terminé le /).waitFor({ timeout: 15000 })
 	assert.deepEqual(errors, [])
 	await page.close()
 })

@@ -14,6 +14,9 @@ type NavApp struct {
 	Name  string
 	Href  string // /index.php/apps/files/
 	Order int
+	// Names is the app's name in other languages, by language code, as
+	// Nextcloud shows it to a user of that language (Name otherwise).
+	Names map[string]string
 }
 
 // PageHandler serves a page of an installed app to a signed-in user.
@@ -69,9 +72,17 @@ func (s *Server) Navigation(uid, current string) []NavEntry {
 // ids AppAPI gives them (app_api_<appid>_<name>).
 func (s *Server) navigationLocked(uid, current string) []NavEntry {
 	var out []NavEntry
+	lang := ""
+	if u := s.users[uid]; u != nil {
+		lang = u.Language
+	}
 	for _, a := range s.navApps {
+		name := a.Name
+		if n := a.Names[lang]; n != "" {
+			name = n
+		}
 		out = append(out, NavEntry{ID: a.ID, Order: a.Order, Href: a.Href, Icon: "/apps/" + a.ID + "/img/app.svg",
-			Type: "link", Name: a.Name, App: a.ID, Default: a.ID == "dashboard", Active: a.Href == current})
+			Type: "link", Name: name, App: a.ID, Default: a.ID == "dashboard", Active: a.Href == current})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Order < out[j].Order })
 	isAdmin := s.isAdminLocked(uid)
@@ -86,7 +97,7 @@ func (s *Server) navigationLocked(uid, current string) []NavEntry {
 			}
 			href := "/index.php/apps/app_api/embedded/" + app.ID + "/" + e.Name
 			out = append(out, NavEntry{ID: "app_api_" + app.ID + "_" + e.Name, Order: 100, Href: href,
-				Icon: "/index.php/apps/app_api/proxy/" + app.ID + "/" + e.Icon, Type: "link", Name: e.DisplayName,
+				Icon: "/index.php/apps/app_api/proxy/" + app.ID + "/" + e.Icon, Type: "link", Name: app.translate(lang, e.DisplayName),
 				App: "app_api", Active: href == current})
 		}
 	}

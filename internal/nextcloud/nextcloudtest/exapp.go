@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"sort"
 	"strings"
@@ -28,6 +29,12 @@ type ExApp struct {
 	Secret  string
 	URL     string // where the fake reaches the ExApp, e.g. http://127.0.0.1:23000
 	Routes  []Route
+	// Translations is the ExApp's l10n folder as AppAPI installs it (from
+	// the app-store archive's l10n/ or from translations_folder in
+	// --json-info): <lang>.json files in Nextcloud's format. Nextcloud then
+	// shows the top-menu names and the settings forms in each user's
+	// language (IFactory::get(appId)->t); without it, as registered.
+	Translations fs.FS
 
 	Enabled      bool
 	InitProgress int

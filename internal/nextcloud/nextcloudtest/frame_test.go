@@ -1,13 +1,16 @@
 package nextcloudtest
 
 import (
+	"encoding/json"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 const pageFixtureDir = "../../../../shared/fixtures/nextcloud-32-page"
@@ -87,5 +90,39 @@ func TestEmbeddedPageFrame(t *testing.T) {
 		if status, _ := get(p); status != http.StatusOK {
 			t.Errorf("%s: %d", p, status)
 		}
+	}
+}
+
+// With the ExApp's translations installed, Nextcloud shows its top-menu
+// names and settings form in each user's language; without, as registered.
+func TestExAppTranslations(t *testing.T) {
+	s := NewServer(t)
+	s.AddUser(User{ID: "lea", DisplayName: "Léa", Enabled: true, Language: "fr"})
+	s.AddUser(User{ID: "tom", DisplayName: "Tom", Enabled: true, Language: "en"})
+	l10n := fstest.MapFS{"fr.json": {Data: []byte(`{"translations":{"Transfers":"Transferts","Association name":"Nom de l'association"},"pluralForm":"nplurals=2; plural=(n > 1);"}`)}}
+	for _, tc := range []struct {
+		translations fs.FS
+		uid, want    string
+	}{{l10n, "lea", "Transferts"}, {l10n, "tom", "Transfers"}, {nil, "lea", "Transfers"}} {
+		s.InstallExApp(ExApp{ID: "assokit", Name: "AssoKit", Translations: tc.translations})
+		s.apps["assokit"].TopMenus = map[string]TopMenuEntry{"transfers": {Name: "transfers", DisplayName: "Transfers"}}
+		s.apps["assokit"].Forms = map[string]json.RawMessage{"f": json.RawMessage(`{"id":"f","title":"AssoKit","fields":[{"id":"a","title":"Association name"}]}`)}
+		var names []string
+		for _, e := range s.Navigation(tc.uid, "/") {
+			names = append(names, e.Name)
+		}
+		if !slices.Contains(names, tc.want) {
+			t.Errorf("%s with translations %v: navigation %v, want %s", tc.uid, tc.translations != nil, names, tc.want)
+		}
+	}
+	form, _ := s.TranslatedSettingsForm("assokit", "f", "fr")
+	if form["fields"].([]any)[0].(map[string]any)["title"] != "Association name" {
+		t.Errorf("without translations the form stays as registered: %v", form)
+	}
+	s.InstallExApp(ExApp{ID: "assokit", Name: "AssoKit", Translations: l10n})
+	s.apps["assokit"].Forms = map[string]json.RawMessage{"f": json.RawMessage(`{"id":"f","title":"AssoKit","fields":[{"id":"a","title":"Association name"}]}`)}
+	form, _ = s.TranslatedSettingsForm("assokit", "f", "fr")
+	if form["fields"].([]any)[0].(map[string]any)["title"] != "Nom de l'association" {
+		t.Errorf("form in French: %v", form)
 	}
 }

@@ -194,7 +194,7 @@ func (s *Server) embedded(w http.ResponseWriter, r *http.Request, rest string) {
 		page["Menus"] = s.navigationLocked(uid, r.URL.Path)
 	} else {
 		active = "app_api_" + a.ID + "_" + entry.Name
-		page["Title"] = entry.DisplayName
+		page["Title"] = a.translate(u.Language, entry.DisplayName)
 		page["Menus"] = s.navigationLocked(uid, "/index.php/apps/app_api/embedded/"+a.ID+"/"+entry.Name)
 		proxy := "/index.php/apps/app_api/proxy/" + a.ID + "/"
 		var scripts, styles []string

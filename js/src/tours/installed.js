@@ -14,3 +14,23 @@ export function installedApps() {
 	const list = Array.isArray(apps) ? apps : Object.values(apps)
 	return new Set(list.flatMap((a) => [a.id, a.app]).filter(Boolean))
 }
+
+/**
+ * The name this member's navigation gives the Nextcloud page at path (the
+ * entry whose address starts it), or null when none does.
+ * @param {string} path a page's path, e.g. /index.php/apps/contacts/
+ * @return {string|null}
+ */
+export function pageName(path) {
+	const apps = loadState('core', 'apps', null)
+	const list = apps ? (Array.isArray(apps) ? apps : Object.values(apps)) : []
+	const clean = (h) => new URL(h, window.location.origin).pathname.replace(/^\/index\.php/, '')
+	let best = null
+	for (const a of list) {
+		const href = a.href && clean(a.href)
+		if (href && href !== '/' && clean(path).startsWith(href) && (!best || href.length > best.href.length)) {
+			best = { href, name: a.name }
+		}
+	}
+	return best?.name ?? null
+}
