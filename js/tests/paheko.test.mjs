@@ -108,7 +108,7 @@ test('the admin replaces the sign-on secret after a warning, and renews the keys
 // Last too: the demo's Paheko is left without its secret.
 test('an address on another server asks for the secret again', async () => {
 	const page = await browser.newPage()
-	await signIn(page, 'camille')
+	await signIn(page, 'camille', 'paheko')
 	const address = page.getByLabel('Adresse de Paheko')
 	await address.waitFor({ timeout: 15000 })
 	await address.fill('https://autre-serveur.example/')
