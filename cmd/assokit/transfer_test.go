@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -35,6 +36,10 @@ func TestTransferEndToEnd(t *testing.T) {
 	if inv.FilesCount != 4 || len(inv.Calendars) != 2 || len(inv.AddressBooks) != 1 || len(inv.Shares) != 2 {
 		t.Fatalf("inventory = %+v", inv)
 	}
+	if b := inv.BeyondFiles; !b.Deck || !b.Talk || len(b.Boards) != 2 || len(b.BoardsShared) != 1 || len(b.Conversations) != 3 ||
+		len(b.ConversationsJoined) != 1 || len(b.ConversationsOneToOne) != 1 {
+		t.Fatalf("boards and conversations = %+v", b)
+	}
 	var bad map[string]string
 	if st := sendAs(t, demo, "camille", "POST", "/api/admin/transfers", map[string]any{"source": "hugo", "target": "hugo",
 		"choice": map[string]any{"allFiles": true}}, &bad); st != http.StatusBadRequest || bad["code"] != "transfer_same_account" {
@@ -47,12 +52,36 @@ func TestTransferEndToEnd(t *testing.T) {
 	for _, b := range inv.AddressBooks {
 		choice.AddressBooks = append(choice.AddressBooks, b.URI)
 	}
+	for _, b := range inv.Boards {
+		choice.Boards = append(choice.Boards, b.ID)
+	}
+	for _, c := range inv.Conversations {
+		choice.Conversations = append(choice.Conversations, c.Token)
+	}
+	choice.RemoveBoardShares, choice.LeaveConversations = true, true
 	view, id := runTransfer(t, demo, "hugo", "camille", choice)
-	if view.Transfer.State != "done" || len(view.Items) != 5 {
+	if view.Transfer.State != "done" || len(view.Items) != 10 {
 		t.Fatalf("transfer = %+v", view)
 	}
 	if n := len(demo.NC.Objects("camille", "calendars", "planning")); n != 12 {
 		t.Errorf("camille's copy of the planning has %d events", n)
+	}
+	for _, b := range demo.NC.Boards() {
+		if b.Title == "Potager 2027" && (b.Owner != "camille" || len(b.Shares) != 2) {
+			t.Errorf("Potager 2027: owner %s, shares %+v", b.Owner, b.Shares)
+		}
+	}
+	for _, c := range demo.NC.Conversations() {
+		if c.Name != "Bureau" && c.Name != "Arrosage" && c.Name != "Fête des récoltes" {
+			continue
+		}
+		roles := map[string]int{}
+		for _, p := range c.Participants {
+			roles[p.UID] = p.Type
+		}
+		if _, in := roles["hugo"]; in || (roles["camille"] != 1 && roles["camille"] != 2) {
+			t.Errorf("%s: participants %v; want camille moderating, hugo gone", c.Name, roles)
+		}
 	}
 	for _, u := range demo.NC.Users() {
 		if u.ID == "hugo" && u.Enabled {
@@ -202,4 +231,67 @@ func findColl(colls []nextcloud.Collection, uri string) (nextcloud.Collection, b
 		}
 	}
 	return nextcloud.Collection{}, false
+}
+
+// TestTransferBoardsOfDisabledSourceEndToEnd hands over, through the demo,
+// the board and the conversation of a disabled account whose uid has a
+// space: the inventory cannot list them (Deck and Talk refuse a disabled
+// account), the transfer enables the account, lists and hands them over,
+// and disables it again; the report and the target's notification say
+// what moved.
+func TestTransferBoardsOfDisabledSourceEndToEnd(t *testing.T) {
+	transferPoll = 50 * time.Millisecond
+	demo := startDemo(t)
+	nc := demo.NC
+	nc.AddUser(nextcloudtest.User{ID: "jean dupont", DisplayName: "Jean Dupont", Password: "demo", Enabled: false, Language: "fr"})
+	board := nc.AddBoard(nextcloudtest.DeckBoard{Title: "Plan de l'AG", Owner: "jean dupont", Shares: []nextcloudtest.DeckShare{{With: "lea", Edit: true}},
+		Stacks: []nextcloudtest.DeckStack{{Title: "À faire", Cards: []nextcloudtest.DeckCard{{Title: "Salle", Assigned: []string{"lea"}}}}}})
+	token := nc.AddConversation(nextcloudtest.TalkRoom{Name: "Bénévoles", Participants: []nextcloudtest.TalkParticipant{
+		{UID: "jean dupont", Type: nextcloudtest.TalkOwner}, {UID: "lea", Type: nextcloudtest.TalkUser}}})
+
+	var inv transfer.Inventory
+	if st := asUser(t, demo, "camille", "GET", "/api/admin/transfer/inventory?source="+url.QueryEscape("jean dupont")+"&target=chloe", &inv); st != http.StatusOK {
+		t.Fatalf("inventory: %d", st)
+	}
+	if b := inv.BeyondFiles; b.Listed || !b.Deck || !b.Talk {
+		t.Fatalf("inventory of a disabled source = %+v", b)
+	}
+	choice := transfer.Choice{EnableSource: true, BeyondChoice: transfer.BeyondChoice{AllBoards: true, AllConversations: true,
+		RemoveBoardShares: true, LeaveConversations: true}}
+	report, _ := runTransfer(t, demo, "jean dupont", "chloe", choice)
+	var got []string
+	for _, it := range report.Items {
+		got = append(got, it.Kind+" "+it.Label+" "+it.State+" "+it.Step)
+	}
+	want := "[enable Jean Dupont done enabled discover Jean Dupont done listed board Plan de l'AG done unshared conversation Bénévoles done left disable Jean Dupont done disabled]"
+	if report.Transfer.State != "done" || fmt.Sprint(got) != want {
+		t.Fatalf("report = %s; want %s", got, want)
+	}
+	for _, b := range nc.Boards() {
+		if b.ID == board && (b.Owner != "chloe" || len(b.Shares) != 1 || b.Shares[0].With != "lea" || b.Stacks[0].Cards[0].Owner != "jean dupont") {
+			t.Errorf("board = %+v", b)
+		}
+	}
+	for _, c := range nc.Conversations() {
+		if c.Token == token && fmt.Sprint(c.Participants) != fmt.Sprint([]nextcloudtest.TalkParticipant{
+			{UID: "lea", Type: nextcloudtest.TalkUser, AttendeeID: c.Participants[0].AttendeeID},
+			{UID: "chloe", Type: nextcloudtest.TalkModerator, AttendeeID: c.Participants[1].AttendeeID}}) {
+			t.Errorf("conversation = %+v", c)
+		}
+	}
+	for _, u := range nc.Users() {
+		if u.ID == "jean dupont" && u.Enabled {
+			t.Error("jean dupont is enabled after the transfer")
+		}
+	}
+	told := false
+	for _, n := range nc.Notifications() {
+		if n.User == "chloe" && strings.Contains(n.Message, "le tableau « Plan de l'AG » (ses cartes gardent leurs auteurs") &&
+			strings.Contains(n.Message, "la conversation « Bénévoles » (comme modérateur·rice") {
+			told = true
+		}
+	}
+	if !told {
+		t.Errorf("chloe's notifications = %+v", nc.Notifications())
+	}
 }

@@ -96,5 +96,45 @@ func seedDeparture(nc *nextcloudtest.Server) error {
 			return err
 		}
 	}
-	return nc.ShareCalendarWith("hugo", "planning", "camille", true)
+	if err := nc.ShareCalendarWith("hugo", "planning", "camille", true); err != nil {
+		return err
+	}
+	seedBeyondFiles(nc)
+	return nil
+}
+
+// seedBeyondFiles gives the demo Nextcloud Deck and Talk, and Hugo boards
+// and conversations: a board he owns shared with Léa and the bureau group,
+// a board Chloé shares with him; conversations he owns (one where he is
+// the only moderator), one he moderates, one he only takes part in, and a
+// one-to-one conversation.
+func seedBeyondFiles(nc *nextcloudtest.Server) {
+	nc.EnableDeck(true)
+	nc.EnableTalk(true)
+	card := func(title string, assigned ...string) nextcloudtest.DeckCard {
+		return nextcloudtest.DeckCard{Title: title, Assigned: assigned}
+	}
+	nc.AddBoard(nextcloudtest.DeckBoard{Title: "Potager 2027", Owner: "hugo", Color: "31CC7C",
+		Shares: []nextcloudtest.DeckShare{{With: "lea", Edit: true}, {With: "bureau", Group: true, Edit: true, Share: true}},
+		Stacks: []nextcloudtest.DeckStack{
+			{Title: "À faire", Cards: []nextcloudtest.DeckCard{card("Commander les semences", "lea"), card("Réparer la clôture")}},
+			{Title: "En cours", Cards: []nextcloudtest.DeckCard{card("Compost : retourner le bac 2", "hugo")}},
+			{Title: "Fait", Cards: []nextcloudtest.DeckCard{card("Plan des parcelles")}}}})
+	nc.AddBoard(nextcloudtest.DeckBoard{Title: "Fête des récoltes", Owner: "hugo", Color: "FF7A66",
+		Stacks: []nextcloudtest.DeckStack{{Title: "Idées", Cards: []nextcloudtest.DeckCard{card("Soupe géante"), card("Troc de graines")}}}})
+	nc.AddBoard(nextcloudtest.DeckBoard{Title: "Communication", Owner: "chloe", Shares: []nextcloudtest.DeckShare{{With: "hugo", Edit: true}},
+		Stacks: []nextcloudtest.DeckStack{{Title: "Affiches", Cards: []nextcloudtest.DeckCard{card("Affiche de printemps", "chloe")}}}})
+	p := func(uid string, typ int) nextcloudtest.TalkParticipant {
+		return nextcloudtest.TalkParticipant{UID: uid, Type: typ}
+	}
+	nc.AddConversation(nextcloudtest.TalkRoom{Name: "Bureau", Participants: []nextcloudtest.TalkParticipant{
+		p("hugo", nextcloudtest.TalkOwner), p("chloe", nextcloudtest.TalkUser), p("lea", nextcloudtest.TalkUser)}})
+	nc.AddConversation(nextcloudtest.TalkRoom{Name: "Arrosage", Type: nextcloudtest.TalkPublic, Participants: []nextcloudtest.TalkParticipant{
+		p("hugo", nextcloudtest.TalkOwner), p("camille", nextcloudtest.TalkUser), p("mathis", nextcloudtest.TalkUser), p("manon", nextcloudtest.TalkUser)}})
+	nc.AddConversation(nextcloudtest.TalkRoom{Name: "Fête des récoltes", Participants: []nextcloudtest.TalkParticipant{
+		p("chloe", nextcloudtest.TalkOwner), p("hugo", nextcloudtest.TalkModerator), p("theo", nextcloudtest.TalkUser)}})
+	nc.AddConversation(nextcloudtest.TalkRoom{Name: "Café du jardin", Participants: []nextcloudtest.TalkParticipant{
+		p("lea", nextcloudtest.TalkOwner), p("hugo", nextcloudtest.TalkUser), p("zoe", nextcloudtest.TalkUser)}})
+	nc.AddConversation(nextcloudtest.TalkRoom{Name: "lea", Type: nextcloudtest.TalkOneToOne, Participants: []nextcloudtest.TalkParticipant{
+		p("hugo", nextcloudtest.TalkOwner), p("lea", nextcloudtest.TalkOwner)}})
 }

@@ -15,7 +15,7 @@ import (
 
 func (c *Client) requireUser() error {
 	if c.user == "" {
-		return errors.New("nextcloud: DAV needs an acting user")
+		return errors.New("nextcloud: DAV and Deck need an acting user")
 	}
 	return nil
 }

@@ -57,6 +57,15 @@ func decodeOCS(method, path string, resp *http.Response, raw []byte, out any) er
 		e := &Error{Method: method, Path: path, StatusCode: resp.StatusCode,
 			OCSCode: meta.StatusCode, Message: meta.Message,
 			retryAfter: retryAfter(resp.Header.Get("Retry-After"))}
+		if e.Message == "" {
+			// Talk names its refusals in the data: {"error":"last-moderator"} (506).
+			var d struct {
+				Error string `json:"error"`
+			}
+			if json.Unmarshal(env.OCS.Data, &d) == nil {
+				e.Message = d.Error
+			}
+		}
 		if jsonErr != nil || meta.StatusCode == 0 {
 			e.OCSCode = 0
 			e.Message = snippet(raw)

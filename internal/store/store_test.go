@@ -2,8 +2,11 @@ package store
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"testing"
 	"time"
 )
@@ -16,6 +19,26 @@ func newTestStore(t *testing.T) *Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// TestMigrationsAreNumberedOnce checks that the migrations are numbered 1, 2,
+// 3… with no number used twice: migrate skips a file whose number the
+// database already has, so a second file with the same number would never run.
+func TestMigrationsAreNumberedOnce(t *testing.T) {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(names)
+	for i, name := range names {
+		if want := fmt.Sprintf("migrations/%04d_", i+1); len(name) < len(want) || name[:len(want)] != want {
+			t.Errorf("migration %d is %s, want a name starting %q", i+1, name, want)
+		}
+	}
+	s := newTestStore(t)
+	if v, err := s.SchemaVersion(t.Context()); err != nil || v != len(names) {
+		t.Errorf("SchemaVersion() = %d, %v; want %d", v, err, len(names))
+	}
 }
 
 func TestOpenIsIdempotent(t *testing.T) {

@@ -36,7 +36,7 @@ type TransferItem struct {
 	ID         int64     `json:"id"`
 	TransferID int64     `json:"-"`
 	Seq        int       `json:"seq"`
-	Kind       string    `json:"kind"` // files, calendar, addressbook, disable
+	Kind       string    `json:"kind"` // files, calendar, addressbook, board, conversation, disable
 	Ref        string    `json:"ref"`
 	Label      string    `json:"label"`
 	Step       string    `json:"step"`

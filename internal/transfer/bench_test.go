@@ -8,12 +8,16 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"assokit/internal/nextcloud/nextcloudtest"
 )
 
 // BenchmarkTransfer moves 20 calendars holding 5,000 events and 5 address
-// books holding 2,000 cards, plus a files transfer, on loopback; it reports
-// the time, the requests made to Nextcloud, the bytes of file content that
-// went through AssoKit (the contacts exports only) and the peak heap.
+// books holding 2,000 cards, 20 Deck boards (200 cards) and 20 Talk
+// conversations (6 participants each), plus a files transfer, on loopback;
+// it reports the time, the requests made to Nextcloud (all, and those of
+// Deck and Talk), the bytes of file content that went through AssoKit (the
+// contacts exports only) and the peak heap.
 func BenchmarkTransfer(b *testing.B) {
 	for range b.N {
 		b.StopTimer()
@@ -43,11 +47,34 @@ func BenchmarkTransfer(b *testing.B) {
 			}
 			ch.AddressBooks = append(ch.AddressBooks, uri)
 		}
+		l.nc.EnableDeck(true)
+		l.nc.EnableTalk(true)
+		for i := range 20 {
+			var stacks []nextcloudtest.DeckStack
+			for s := range 2 {
+				st := nextcloudtest.DeckStack{Title: fmt.Sprintf("Liste %d", s)}
+				for c := range 5 {
+					st.Cards = append(st.Cards, nextcloudtest.DeckCard{Title: fmt.Sprintf("Carte %d", c), Assigned: []string{"carol"}})
+				}
+				stacks = append(stacks, st)
+			}
+			ch.Boards = append(ch.Boards, l.nc.AddBoard(nextcloudtest.DeckBoard{Title: fmt.Sprintf("Tableau %d", i), Owner: "alice",
+				Shares: []nextcloudtest.DeckShare{{With: "carol", Edit: true}}, Stacks: stacks}))
+			parts := []nextcloudtest.TalkParticipant{{UID: "alice", Type: nextcloudtest.TalkOwner}, {UID: "carol", Type: nextcloudtest.TalkUser}}
+			for u := range 4 {
+				uid := fmt.Sprintf("membre%d", u)
+				l.nc.AddUser(nextcloudtest.User{ID: uid, Enabled: true})
+				parts = append(parts, nextcloudtest.TalkParticipant{UID: uid, Type: nextcloudtest.TalkUser})
+			}
+			ch.Conversations = append(ch.Conversations, l.nc.AddConversation(nextcloudtest.TalkRoom{Name: fmt.Sprintf("Groupe %d", i), Participants: parts}))
+		}
+		ch.RemoveBoardShares, ch.LeaveConversations = true, true
 		id, err := l.svc.Start(ctx, "camille", "alice", "bob", ch)
 		if err != nil {
 			b.Fatal(err)
 		}
 		reqBefore, bytesBefore := l.nc.RequestCount(""), l.nc.FileBytes()
+		beyondBefore := l.nc.RequestCount("DECK") + l.nc.RequestCount("OCS TALK")
 		var peak uint64
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
@@ -78,6 +105,7 @@ func BenchmarkTransfer(b *testing.B) {
 		}
 		b.ReportMetric(elapsed.Seconds(), "s/transfer")
 		b.ReportMetric(float64(l.nc.RequestCount("")-reqBefore), "requests")
+		b.ReportMetric(float64(l.nc.RequestCount("DECK")+l.nc.RequestCount("OCS TALK")-beyondBefore), "deck+talk-requests")
 		b.ReportMetric(float64(l.nc.FileBytes()-bytesBefore), "file-bytes-through")
 		b.ReportMetric(float64(peak)/(1<<20), "MB-heap-peak")
 	}

@@ -25,7 +25,7 @@ var (
 	ErrSameAccount    = errcode.New("transfer_same_account", "transfer: source and target are the same account")
 	ErrUnknownAccount = errcode.New("transfer_unknown_account", "transfer: no such account")
 	ErrTargetDisabled = errcode.New("transfer_target_disabled", "transfer: the target account is disabled")
-	ErrSourceDisabled = errcode.New("transfer_source_disabled", "transfer: the source account is disabled and files were chosen without enabling it")
+	ErrSourceDisabled = errcode.New("transfer_source_disabled", "transfer: the source account is disabled and files, boards or conversations were chosen without enabling it")
 	ErrBusy           = errcode.New("transfer_busy", "transfer: the source already leaves in an active transfer, or an account of this one leaves or takes over in another")
 	ErrNothing        = errcode.New("transfer_nothing", "transfer: nothing chosen to transfer")
 	ErrNotInInventory = errcode.New("transfer_not_in_inventory", "transfer: a chosen item is not among what the source holds")
@@ -106,6 +106,7 @@ type Inventory struct {
 	CalendarsGone []CalendarInfo `json:"calendarsInTrash"`
 	AddressBooks  []CalendarInfo `json:"addressBooks"`
 	BooksIn       []CalendarInfo `json:"addressBooksReceived"`
+	BeyondFiles                  // Deck boards and Talk conversations
 }
 
 // people reads both accounts, as admin, and checks that a transfer between
@@ -151,6 +152,7 @@ func (s *Service) Inventory(ctx context.Context, admin, source, target string) (
 	g.Go(recovering(func() error { return s.fileInventory(gctx, as, &inv) }))
 	g.Go(recovering(func() error { return s.collectionInventory(gctx, as, nextcloud.Calendars, &inv) }))
 	g.Go(recovering(func() error { return s.collectionInventory(gctx, as, nextcloud.AddressBooks, &inv) }))
+	g.Go(recovering(func() error { return s.beyondInventory(gctx, as, &inv) }))
 	if err := g.Wait(); err != nil {
 		return Inventory{}, fmt.Errorf("inventory of %s: %w", source, err)
 	}

@@ -51,7 +51,7 @@ func endText(to, src, dst Person, admin string, items []store.TransferItem) (str
 	var moved, kept []string
 	disable, always := false, false
 	for _, it := range items {
-		if it.Kind == "enable" {
+		if it.Kind == "enable" || it.Kind == "discover" { // steps, not things that move
 			continue
 		}
 		if it.Kind == "disable" {
@@ -128,10 +128,31 @@ func endText(to, src, dst Person, admin string, items []store.TransferItem) (str
 	return subject, strings.Join(parts, " ")
 }
 
+// beyondPhrases name a board or a conversation in French and in English,
+// then say what became of it once handed over.
+var beyondPhrases = map[string][4]string{
+	"board": {"le tableau « %s »", "the board “%s”",
+		" (ses cartes gardent leurs auteurs et les personnes assignées)", " (its cards keep their authors and assignees)"},
+	"conversation": {"la conversation « %s »", "the conversation “%s”",
+		" (comme modérateur·rice : Talk ne permet de rendre personne propriétaire)", " (as moderator: Talk cannot make anyone owner)"},
+}
+
 // itemPhrase names what an item moves, in French or English: the folder
 // the files landed in as Nextcloud named it, the calendar's or address
-// book's name.
+// book's name, the board's (whose cards keep their authors, fixture 439)
+// or the conversation's (where the target became moderator).
 func itemPhrase(it store.TransferItem, fr bool) string {
+	if p, ok := beyondPhrases[it.Kind]; ok {
+		lang := 1
+		if fr {
+			lang = 0
+		}
+		phrase := fmt.Sprintf(p[lang], it.Label)
+		if it.State == "done" {
+			phrase += p[2+lang]
+		}
+		return phrase
+	}
 	var d itemData
 	decode(it.Data, &d)
 	switch {

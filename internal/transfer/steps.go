@@ -44,7 +44,7 @@ var (
 // ownErrors are the errors of a transfer or of an item that carry their own
 // code, in the order they are looked for.
 var ownErrors = []*errcode.Error{ErrSameAccount, ErrUnknownAccount, ErrTargetDisabled, ErrSourceDisabled,
-	errMismatch, errFilesFailed, errFilesNoSpace, errFilesTimeout, errNoRequest, errSkipped}
+	errMismatch, errFilesFailed, errFilesNoSpace, errFilesTimeout, errNoRequest, errSkipped, errBoardNotOwned, errNoModerator}
 
 // ErrorCode is the stable code the pages translate for an error of a
 // transfer or of one of its items ("" for nil).
@@ -59,6 +59,8 @@ func ErrorCode(err error) string {
 	}
 	var ne *nextcloud.Error
 	switch {
+	case errors.Is(err, nextcloud.ErrLastModerator):
+		return errNoModerator.Code()
 	case errors.Is(err, nextcloud.ErrSameUID):
 		return errSameUID.Code()
 	case errors.As(err, &ne) && ne.StatusCode == 507:

@@ -63,6 +63,7 @@ type Choice struct {
 	// and shares) and disables it again at the end, whatever happened.
 	EnableSource  bool `json:"enableSource"`
 	DisableSource bool `json:"disableSource"`
+	BeyondChoice       // Deck boards and Talk conversations
 }
 
 // itemData is what the steps of an item keep in its journal line.
@@ -77,11 +78,12 @@ type itemData struct {
 	// TooBig: the chosen files exceeded the target's free space when the
 	// transfer started, so a failure of the files step is likely for lack
 	// of space (Nextcloud's notification does not say why, fixtures 389–391).
-	TooBig     bool     `json:"tooBig,omitempty"`
-	Before     []string `json:"before,omitempty"`     // the target's top-level folders when the files transfer was accepted
-	Folder     string   `json:"folder,omitempty"`     // the one the files landed in, as Nextcloud named it
-	ExportPath string   `json:"exportPath,omitempty"` // the .vcf saved in the target's files
-	Always     bool     `json:"always,omitempty"`     // disable: also when an item failed (the source was disabled before)
+	TooBig     bool        `json:"tooBig,omitempty"`
+	Before     []string    `json:"before,omitempty"`     // the target's top-level folders when the files transfer was accepted
+	Folder     string      `json:"folder,omitempty"`     // the one the files landed in, as Nextcloud named it
+	ExportPath string      `json:"exportPath,omitempty"` // the .vcf saved in the target's files
+	Always     bool        `json:"always,omitempty"`     // disable: also when an item failed (the source was disabled before)
+	Beyond     *beyondData `json:"beyond,omitempty"`     // a board, a conversation, or their discovery
 }
 
 // Start checks the choice against a fresh inventory, records the transfer
@@ -95,7 +97,7 @@ func (s *Service) Start(ctx context.Context, admin, source, target string, ch Ch
 	}
 	wasDisabled := !inv.Source.Enabled
 	filesChosen := ch.AllFiles || len(ch.Folders) > 0
-	if wasDisabled && filesChosen && !ch.EnableSource {
+	if wasDisabled && (filesChosen || ch.BeyondChoice.chosen()) && !ch.EnableSource {
 		return 0, ErrSourceDisabled
 	}
 	targetCals, err := s.nc.As(target).Collections(ctx, nextcloud.Calendars)
@@ -152,6 +154,11 @@ func (s *Service) Start(ctx context.Context, admin, source, target string, ch Ch
 				Components: c.components, Sharees: shareesFor(c.Sharees, target)})
 		}
 	}
+	beyond, err := beyondItems(inv.BeyondFiles, ch.BeyondChoice, inv.Source.Name)
+	if err != nil {
+		return 0, err
+	}
+	items = append(items, beyond...)
 	if len(items) == 0 || (enable && len(items) == 1) {
 		return 0, ErrNothing
 	}
@@ -289,10 +296,16 @@ func (s *Service) Run(ctx context.Context, id int64) error {
 	}
 	r := &run{s: s, t: t, src: src, dst: dst}
 	// Phases: enabling a disabled source, files up to "accepted", then
-	// collections, then the files' outcome; then the notifications, sent
-	// while the source can still receive one; then disabling it.
-	phases := []func(context.Context, *store.TransferItem) error{r.enable, r.filesStart, r.collection, r.filesWait, r.disable}
+	// collections, the boards and conversations (listed first for a source
+	// that was disabled), then the files' outcome; then the notifications,
+	// sent while the source can still receive one; then disabling it.
+	phases := []func(context.Context, *store.TransferItem) error{r.enable, r.filesStart, r.collection,
+		r.discover, r.board, r.conversation, r.filesWait, r.disable}
 	for n, phase := range phases {
+		// A phase may add items (discover): each starts from the journal.
+		if items, err = s.st.TransferItems(ctx, id); err != nil {
+			return err
+		}
 		waiting := false
 		for i := range items {
 			it := &items[i]
@@ -317,7 +330,7 @@ func (s *Service) Run(ctx context.Context, id int64) error {
 		if waiting {
 			return errWaiting
 		}
-		if n == 3 { // after the files' outcome, before disabling
+		if n == len(phases)-2 { // after the files' outcome, before disabling
 			if err := r.notify(ctx, items); err != nil {
 				return err
 			}
@@ -335,7 +348,8 @@ func permanent(err error) bool {
 		}
 		return ne.Permanent()
 	}
-	return errors.Is(err, errMismatch) || errors.Is(err, nextcloud.ErrSameUID) || errors.Is(err, nextcloud.ErrExists) ||
+	return errors.Is(err, errMismatch) || errors.Is(err, errBoardNotOwned) || errors.Is(err, errNoModerator) ||
+		errors.Is(err, nextcloud.ErrSameUID) || errors.Is(err, nextcloud.ErrExists) ||
 		errors.Is(err, errFilesFailed) || errors.Is(err, errFilesNoSpace) || errors.Is(err, errFilesTimeout) || errors.Is(err, errSkipped) ||
 		errors.Is(err, jobs.ErrPanicked) || errors.Is(err, nextcloud.ErrTooLarge)
 }

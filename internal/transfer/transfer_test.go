@@ -273,44 +273,10 @@ func TestTransferEverything(t *testing.T) {
 // turn, as a crash would, then runs it again: whatever the step, the end
 // is the same — everything once at the target, nothing lost.
 func TestResumeAfterEveryStep(t *testing.T) {
-	// Count the steps of an uninterrupted run.
-	l := newLab(t)
-	steps := 0
-	l.svc.afterStep = func(store.TransferItem) error { steps++; return nil }
-	id, err := l.svc.Start(context.Background(), "camille", "alice", "bob", l.everything())
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.runToEnd(t, id)
-	if steps < 15 {
-		t.Fatalf("only %d steps", steps)
-	}
-	for stopAt := 1; stopAt <= steps; stopAt++ {
-		t.Run(fmt.Sprintf("stop after step %d", stopAt), func(t *testing.T) {
-			l := newLab(t)
-			ctx := context.Background()
-			id, err := l.svc.Start(ctx, "camille", "alice", "bob", l.everything())
-			if err != nil {
-				t.Fatal(err)
-			}
-			n := 0
-			l.svc.afterStep = func(store.TransferItem) error {
-				if n++; n == stopAt {
-					return errStop
-				}
-				return nil
-			}
-			if err := runWaiting(ctx, l.svc, id); !errors.Is(err, errStop) {
-				t.Fatalf("first run: %v", err)
-			}
-			l.svc.afterStep = nil
-			if tr := l.runToEnd(t, id); tr.State != "done" {
-				items, _ := l.st.TransferItems(ctx, id)
-				t.Fatalf("state %s after resuming: %+v", tr.State, items)
-			}
-			l.checkMoved(t)
-		})
-	}
+	resumeAfterEveryStep(t, 15, func(t testing.TB) (*lab, Choice, func(testing.TB)) {
+		l := newLab(t)
+		return l, l.everything(), l.checkMoved
+	})
 }
 
 // TestFailuresKeepTheSource injects Nextcloud failures: the source keeps

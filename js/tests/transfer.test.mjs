@@ -1,5 +1,6 @@
 // Browser test of the ownership transfer in the embedded demo: the admin
-// picks who leaves and who takes over, looks at what will move, starts the
+// picks who leaves and who takes over, looks at what will move (Deck boards
+// and Talk conversations included, and what stays as it is), starts the
 // transfer and follows it to the end, with Debian's Chromium and
 // playwright-core.
 import { test, before, after } from 'node:test'
@@ -42,7 +43,16 @@ test('the admin moves a departing member\'s data to another account', async () =
 	const inventory = page.locator('[data-inventory-view]')
 	await inventory.getByText('Planning du jardin — 12 événements').waitFor({ timeout: 15000 })
 	await inventory.getByText('Contacts — 3 contacts').waitFor()
+	// Deck and Talk: what Hugo owns or moderates, and what stays as it is.
+	await inventory.locator('[data-boards]').getByText('Potager 2027 — 3 listes, 4 cartes').waitFor()
+	await inventory.locator('[data-conversations]').getByText('Bureau — 2 autres participant·e·s').waitFor()
+	await inventory.locator('[data-conversations]').getByText('Chloé Michel la modère déjà').waitFor()
+	const stays = inventory.locator('[data-stays-behind]')
+	await stays.getByText('Le tableau « Communication » (Chloé Michel) est seulement partagé avec Hugo Moreau').waitFor()
+	await stays.getByText('Hugo Moreau participe seulement à la conversation « Café du jardin »').waitFor()
+	await stays.getByText('1 conversation privée de Hugo Moreau ne peut pas être confiée').waitFor()
 	await page.locator('[data-confirmation]').getByText('Chloé Michel').first().waitFor()
+	await page.locator('[data-confirmation]').getByText('Les 2 tableaux choisis appartiendront à Chloé Michel').waitFor()
 	await page.locator('[data-start]').click()
 	await page.locator('[data-progress]').waitFor({ timeout: 15000 })
 	// The progress bar shows (Nextcloud's variables give it its height).
@@ -52,7 +62,12 @@ test('the admin moves a departing member\'s data to another account', async () =
 	await page.locator('[data-history]').getByText(/ : de Hugo Moreau vers Chloé Michel/).waitFor({ timeout: 5000 })
 	// The files step waits for Nextcloud's background jobs (every 2 s in the demo).
 	await page.locator('[data-state][data-value="done"]').waitFor({ timeout: 60000 })
-	assert.equal(await page.locator('[data-item-state="done"]').count(), 4)
+	assert.equal(await page.locator('[data-item-state="done"]').count(), 9)
+	const items = page.locator('[data-progress]')
+	await items.getByText('Tableau : Potager 2027').waitFor()
+	assert.equal(await items.getByText('Appartient maintenant à Chloé Michel ; les cartes gardent leurs auteurs et les personnes assignées ; Hugo Moreau en reste membre').count(), 2)
+	await items.getByText('Conversation : Arrosage').waitFor()
+	assert.equal(await items.getByText('Chloé Michel modère maintenant la conversation ; Hugo Moreau y est toujours').count(), 3)
 	await page.locator('[data-ended]').getByText(/^Terminé, le /).waitFor()
 	// The home page tells the last transfer, with names.
 	await page.goto(env.baseURL + '/index.php/apps/app_api/embedded/assokit/assokit')

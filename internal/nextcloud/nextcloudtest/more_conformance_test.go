@@ -16,9 +16,9 @@ const moreFixtureDir = "../../../../shared/fixtures/nextcloud-32-more"
 var moreSkipped = map[string]string{
 	"342": "the Teams (circles) API is not faked: the team is seeded",
 	"343": "the Teams (circles) API is not faked: the team is seeded",
-	"42":  "Deck is not faked",
-	"43":  "Deck is not faked",
-	"45":  "capabilities of Deck and Talk are not faked",
+	"42":  "replayed by TestDeckConformance, with Deck enabled",
+	"43":  "replayed by TestDeckConformance, with Deck enabled",
+	"45":  "replayed by TestDeckConformance, with Deck and Talk enabled then disabled",
 }
 
 // TestMoreConformance replays the captures of 2026-11-30 in order against

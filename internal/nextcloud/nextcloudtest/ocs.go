@@ -26,18 +26,22 @@ type ocsReq struct {
 }
 
 // reply writes an OCS envelope. code is the OCS status: 100/200 for success
-// (written as 100 in v1 and 200 in v2), anything else a failure. As in
+// (written as 100 in v1 and 200 in v2), 201 for a creation (Talk answers
+// HTTP 201 with statuscode 201, fixture 500), anything else a failure. As in
 // Nextcloud, v1 answers HTTP 200 except for 997 (401); v2 maps 997 to 401,
 // 998 to 404, codes outside 200–600 to 400, and uses the others as is.
 func (o *ocsReq) reply(code int, message string, data any) {
-	ok := code == 100 || code == 200
+	ok := code == 100 || code == 200 || code == 201
 	meta := map[string]any{"status": "ok", "statuscode": code, "message": message}
-	if ok {
+	switch {
+	case code == 201:
+		meta["message"] = "OK"
+	case ok:
 		meta["statuscode"], meta["message"] = 200, "OK"
 		if !o.v2 {
 			meta["statuscode"] = 100
 		}
-	} else {
+	default:
 		meta["status"] = "failure"
 	}
 	if !o.v2 {
@@ -48,6 +52,8 @@ func (o *ocsReq) reply(code int, message string, data any) {
 	}
 	status := http.StatusOK
 	switch {
+	case code == 201:
+		status = http.StatusCreated
 	case ok:
 	case code == ocsUnauthorised:
 		status = http.StatusUnauthorized
@@ -182,6 +188,8 @@ func (s *Server) serveOCS(w http.ResponseWriter, r *http.Request) {
 		s.serveSharing(o)
 	case strings.HasPrefix(o.path, "/apps/notifications/"):
 		s.serveNotifications(o)
+	case strings.HasPrefix(o.path, "/apps/spreed/") && s.talkEnabled():
+		s.serveTalk(o)
 	default:
 		o.reply(ocsNotFound, "Invalid query, please check the syntax. API specifications are here: http://www.freedesktop.org/wiki/Specifications/open-collaboration-services.", nil)
 	}
@@ -196,12 +204,16 @@ func (s *Server) enabled(uid string) bool {
 }
 
 func (s *Server) capabilities(o *ocsReq) {
+	caps := map[string]any{
+		"core":    map[string]any{"pollinterval": 60, "webdav-root": "remote.php/webdav"},
+		"app_api": map[string]any{"loglevel": 1, "version": AAVersion},
+	}
+	s.mu.Lock()
+	s.appCapabilitiesLocked(caps)
+	s.mu.Unlock()
 	o.ok(map[string]any{
-		"version": map[string]any{"major": 32, "minor": 0, "micro": 1, "string": Version, "edition": "", "extendedSupport": false},
-		"capabilities": map[string]any{
-			"core":    map[string]any{"pollinterval": 60, "webdav-root": "remote.php/webdav"},
-			"app_api": map[string]any{"loglevel": 1, "version": AAVersion},
-		},
+		"version":      map[string]any{"major": 32, "minor": 0, "micro": 1, "string": Version, "edition": "", "extendedSupport": false},
+		"capabilities": caps,
 	})
 }
 

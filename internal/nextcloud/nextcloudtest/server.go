@@ -45,7 +45,9 @@ type Server struct {
 	shares       []*Share
 	lastShare    int // ids of oc_share
 	fault        Fault
-	fileBytes    int64 // file content served or received over WebDAV
+	deck         *deckState // nil until Deck is first used
+	talk         *talkState // nil until Talk is first used
+	fileBytes    int64      // file content served or received over WebDAV
 	cronStop     chan struct{}
 	nextID       int
 	now          func() time.Time
@@ -231,7 +233,8 @@ func (s *Server) Logs() []LogEntry {
 }
 
 // RequestCount returns how many requests the fake served whose class starts
-// with prefix ("" for all), e.g. "OCS", "DAV".
+// with prefix ("" for all), e.g. "OCS" (Talk's included), "OCS TALK", "DAV",
+// "DECK".
 func (s *Server) RequestCount(prefix string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -274,9 +277,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		class = "DAV"
 	case strings.HasPrefix(p, "/index.php/apps/app_api/proxy/"):
 		class = "PROXY"
+	case strings.HasPrefix(p, "/index.php/apps/deck/api/"), strings.HasSuffix(p, "/transferOwner") && strings.HasPrefix(p, "/index.php/apps/deck/"):
+		class = "DECK"
+	}
+	key := class
+	if class == "OCS" && strings.Contains(p, "/apps/spreed/") {
+		key = "OCS TALK"
 	}
 	s.mu.Lock()
-	s.requests[class]++
+	s.requests[key]++
 	fault := s.fault
 	s.mu.Unlock()
 	commonHeaders(w)
@@ -300,6 +309,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveDAV(w, r)
 	case "PROXY":
 		s.serveProxy(w, r)
+	case "DECK":
+		s.serveDeck(w, r)
 	default:
 		s.servePages(w, r)
 	}
