@@ -448,6 +448,64 @@ func TestCheckReadKeyAndMissingParts(t *testing.T) {
 	}
 }
 
+// TestSecretStaysWithItsServer changes only the address: the stored secret
+// is never sent to the new host.
+func TestSecretStaysWithItsServer(t *testing.T) {
+	b := newBridge(t, 1)
+	ctx := context.Background()
+	other := pahekotest.NewServer(t) // another host: another port of the loopback
+	keyOf := func() string { k, _ := b.svc.Settings(ctx); return k.Key }
+
+	// The same server written another way keeps the secret (and the
+	// category for new members is checked with it).
+	memberCategory := 10 + len(paheko.RoleCategories) // PrepareBridge's numbering
+	if err := b.svc.SaveSettings(ctx, membersync.SettingsInput{URL: b.pk.URL() + "/", Key: keyOf(), Category: memberCategory}, "camille"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := b.svc.Settings(ctx); !st.HasSecret {
+		t.Fatal("the secret was dropped for the same server")
+	}
+
+	if err := b.svc.SaveSettings(ctx, membersync.SettingsInput{URL: other.URL(), Key: keyOf(), Category: memberCategory}, "camille"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := b.svc.Settings(ctx); st.HasSecret || st.Configured() {
+		t.Errorf("settings after moving to another host: %+v", st)
+	}
+	if e := b.svc.Check(ctx).Error; e != "paheko_not_configured" {
+		t.Errorf("check after moving to another host: %q", e)
+	}
+	if _, err := b.svc.Run(ctx, "poll", ""); err == nil {
+		t.Error("a sync ran without a secret")
+	}
+	if n := other.RequestCount(); n != 0 {
+		t.Errorf("the new host got %d requests before its secret was entered", n)
+	}
+}
+
+// TestHostSecretStaysWithItsServer: a secret the host set is the host's to
+// change; the page cannot lead it to another server.
+func TestHostSecretStaysWithItsServer(t *testing.T) {
+	b := newBridge(t, 1)
+	ctx := context.Background()
+	other := pahekotest.NewServer(t)
+	if err := b.svc.UseHosted(membersync.Hosted{Secret: b.secret}); err != nil {
+		t.Fatal(err)
+	}
+	in := b.settings()
+	in.URL, in.Secret = other.URL(), ""
+	if err := b.svc.SaveSettings(ctx, in, "camille"); !errors.Is(err, membersync.ErrHostSecretElsewhere) {
+		t.Errorf("moving the host's secret to another server: %v", err)
+	}
+	if st, _ := b.svc.Settings(ctx); st.URL != b.pk.URL() || !st.HasSecret {
+		t.Errorf("settings after the refusal: %+v", st)
+	}
+	b.svc.Check(ctx)
+	if n := other.RequestCount(); n != 0 {
+		t.Errorf("the other server got %d requests", n)
+	}
+}
+
 // Each outcome of the check names its problem with a code the page
 // translates (js/src/l10n.js), and the admin by name when it is them.
 func TestCheckOutcomes(t *testing.T) {

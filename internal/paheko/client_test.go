@@ -130,6 +130,25 @@ func TestFieldNamesNeverReachSQL(t *testing.T) {
 	}
 }
 
+func TestSameHost(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		same bool
+	}{
+		{"https://asso.paheko.cloud", "https://asso.paheko.cloud/admin/", true},
+		{"https://asso.paheko.cloud", "https://ASSO.paheko.cloud:443", true},
+		{"https://asso.paheko.cloud", "http://asso.paheko.cloud", false},
+		{"https://asso.paheko.cloud", "https://other.paheko.cloud", false},
+		{"https://asso.paheko.cloud", "https://asso.paheko.cloud@other.example", false},
+		{"https://asso.paheko.cloud", "https://asso.paheko.cloud:8443", false},
+		{"", "https://asso.paheko.cloud", false},
+	} {
+		if got := paheko.SameHost(c.a, c.b); got != c.same {
+			t.Errorf("SameHost(%q, %q) = %v", c.a, c.b, got)
+		}
+	}
+}
+
 // FuzzValidFieldName checks ValidFieldName against Paheko's own pattern
 // (Entities/Users/DynamicField.php, selfCheck).
 func FuzzValidFieldName(f *testing.F) {

@@ -75,6 +75,8 @@ func ErrorCode(err error) string {
 		return nextcloud.ErrUnreachable.Code()
 	case errors.Is(err, jobs.ErrPanicked):
 		return jobs.ErrPanicked.Code()
+	case errors.Is(err, nextcloud.ErrTooLarge):
+		return nextcloud.ErrTooLarge.Code()
 	}
 	return errFailed.Code()
 }
@@ -397,14 +399,14 @@ func (r *run) collection(ctx context.Context, it *store.TransferItem) error {
 	}
 	d := r.data(it)
 	src, dst := r.s.nc.As(r.t.Source), r.s.nc.As(r.t.Target)
-	var objects []nextcloud.Object
-	var export []byte
+	var objects *sourceObjects
+	defer func() { objects.Close() }()
 	read := func() error {
 		if objects != nil {
 			return nil
 		}
 		var err error
-		objects, export, err = r.readObjects(ctx, src, kind, it.Ref)
+		objects, err = r.readObjects(ctx, src, kind, it.Ref)
 		return err
 	}
 	for {
@@ -422,7 +424,7 @@ func (r *run) collection(ctx context.Context, it *store.TransferItem) error {
 			if err = read(); err != nil {
 				return err
 			}
-			it.Total = len(objects)
+			it.Total = len(objects.list)
 			if err = r.copyObjects(ctx, dst, kind, it, d.TargetURI, objects); err != nil {
 				return err
 			}
@@ -431,7 +433,7 @@ func (r *run) collection(ctx context.Context, it *store.TransferItem) error {
 			if err = read(); err != nil {
 				return err
 			}
-			if err = verify(ctx, dst, kind, d.TargetURI, objects); err != nil {
+			if err = verify(ctx, dst, kind, d.TargetURI, objects.list); err != nil {
 				return err
 			}
 			err = r.save(ctx, it, stepVerified, "running", nil)
@@ -448,7 +450,7 @@ func (r *run) collection(ctx context.Context, it *store.TransferItem) error {
 			if err = read(); err != nil {
 				return err
 			}
-			if d.ExportPath, err = r.saveExport(ctx, dst, it.Label, export); err != nil {
+			if d.ExportPath, err = r.saveExport(ctx, dst, it.Label, objects.spool); err != nil {
 				return err
 			}
 			err = r.save(ctx, it, stepExported, "running", &d)
@@ -466,51 +468,42 @@ func (r *run) collection(ctx context.Context, it *store.TransferItem) error {
 	}
 }
 
-// readObjects reads every object of a source collection as stored: one
-// REPORT (calendars) or one ?export (address books), each object's bytes
-// checked against its ETag (the MD5 of the stored bytes), and any object
-// that does not match read alone.
-func (r *run) readObjects(ctx context.Context, src *nextcloud.Client, kind, coll string) ([]nextcloud.Object, []byte, error) {
+// readObjects lists the objects of a source collection with their ETags
+// (the MD5 of the stored bytes) and reads them as stored: calendars in one
+// REPORT (object by object, as the copy needs them, when it is over
+// nextcloud.ListingLimit), address books from their export, spooled to a
+// temporary file. An object whose bytes are not found that way is read
+// alone. The caller closes what it returns.
+func (r *run) readObjects(ctx context.Context, src *nextcloud.Client, kind, coll string) (*sourceObjects, error) {
 	etags, err := src.ObjectETags(ctx, kind, coll)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	so := &sourceObjects{src: src, kind: kind, coll: coll}
 	byTag := map[string][]byte{}
-	var export []byte
 	if kind == nextcloud.Calendars {
 		objs, err := src.CalendarObjects(ctx, coll)
-		if err != nil {
-			return nil, nil, err
+		if err != nil && !errors.Is(err, nextcloud.ErrTooLarge) {
+			return nil, err
 		}
 		for _, o := range objs {
 			for _, cand := range [][]byte{o.Data, crlf(o.Data)} {
 				byTag[md5hex(cand)] = cand
 			}
 		}
-	} else {
-		if export, err = src.ExportAddressBook(ctx, coll); err != nil {
-			return nil, nil, err
-		}
-		for _, card := range splitCards(export) {
-			byTag[md5hex(card)] = card
-		}
+	} else if so.spool, err = spoolExport(ctx, src, coll); err != nil {
+		return nil, err
 	}
 	names := make([]string, 0, len(etags))
 	for n := range etags {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	out := make([]nextcloud.Object, 0, len(names))
+	so.list = make([]nextcloud.Object, 0, len(names))
 	for _, n := range names {
-		data, ok := byTag[etags[n]]
-		if !ok {
-			if data, err = readOne(ctx, src, kind, coll, n, etags[n]); err != nil {
-				return nil, nil, err
-			}
-		}
-		out = append(out, nextcloud.Object{Name: n, ETag: etags[n], Data: data})
+		so.list = append(so.list, nextcloud.Object{Name: n, ETag: etags[n], Data: byTag[etags[n]]})
 	}
-	return out, export, nil
+	return so, nil
 }
 
 // readOne reads one object as stored: GET as is, then (vCards) in vCard
@@ -542,38 +535,21 @@ func md5hex(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// splitCards cuts an address book export into its cards, each with its
-// own bytes (line ends included).
-func splitCards(export []byte) [][]byte {
-	var out [][]byte
-	for len(export) > 0 {
-		i := bytes.Index(export, []byte("END:VCARD"))
-		if i < 0 {
-			break
-		}
-		end := i + len("END:VCARD")
-		if bytes.HasPrefix(export[end:], []byte("\r\n")) {
-			end += 2
-		} else if bytes.HasPrefix(export[end:], []byte("\n")) {
-			end++
-		}
-		out = append(out, export[:end])
-		export = export[end:]
-	}
-	return out
-}
-
 // copyObjects puts every object into the target's collection, a few at a
 // time. An object already there (a run stopped half-way) is accepted only
 // if it has the same bytes.
-func (r *run) copyObjects(ctx context.Context, dst *nextcloud.Client, kind string, it *store.TransferItem, coll string, objects []nextcloud.Object) error {
+func (r *run) copyObjects(ctx context.Context, dst *nextcloud.Client, kind string, it *store.TransferItem, coll string, objects *sourceObjects) error {
 	var mu sync.Mutex
 	copied := 0
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.s.opt.Concurrency)
-	for _, o := range objects {
+	for _, o := range objects.list {
 		g.Go(recovering(func() error {
-			err := dst.PutObject(gctx, kind, coll, o.Name, o.Data)
+			data, err := objects.bytes(gctx, o)
+			if err != nil {
+				return err
+			}
+			err = dst.PutObject(gctx, kind, coll, o.Name, data)
 			if errors.Is(err, nextcloud.ErrExists) {
 				_, err = readOne(gctx, dst, kind, coll, o.Name, o.ETag) // there from a stopped run: same bytes?
 			}
@@ -613,13 +589,13 @@ func verify(ctx context.Context, dst *nextcloud.Client, kind, coll string, objec
 // saveExport writes an address book's export into the target's files,
 // under "Contacts - <source's name>/", and checks its size: address books
 // have no trash bin, so this copy stays whatever happens next.
-func (r *run) saveExport(ctx context.Context, dst *nextcloud.Client, label string, export []byte) (string, error) {
+func (r *run) saveExport(ctx context.Context, dst *nextcloud.Client, label string, export *spool) (string, error) {
 	dir := r.exportDir()
 	if err := dst.Mkdir(ctx, dir); err != nil {
 		return "", err
 	}
 	p := dir + "/" + fileSafe(label) + ".vcf"
-	if err := dst.Upload(ctx, p, bytes.NewReader(export)); err != nil {
+	if err := dst.Upload(ctx, p, export.reader(), export.size); err != nil {
 		return "", err
 	}
 	list, err := dst.ListFiles(ctx, dir, false)
@@ -627,7 +603,7 @@ func (r *run) saveExport(ctx context.Context, dst *nextcloud.Client, label strin
 		return "", err
 	}
 	for _, f := range list {
-		if f.Path == p && f.Size == int64(len(export)) {
+		if f.Path == p && f.Size == export.size {
 			return p, nil
 		}
 	}

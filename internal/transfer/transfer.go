@@ -413,7 +413,7 @@ func permanent(err error) bool {
 		errors.Is(err, errDeckDisabled) || errors.Is(err, errTalkDisabled) ||
 		errors.Is(err, nextcloud.ErrSameUID) || errors.Is(err, nextcloud.ErrExists) ||
 		errors.Is(err, errFilesFailed) || errors.Is(err, errFilesNoSpace) || errors.Is(err, errFilesTimeout) || errors.Is(err, errSkipped) ||
-		errors.Is(err, jobs.ErrPanicked)
+		errors.Is(err, jobs.ErrPanicked) || errors.Is(err, nextcloud.ErrTooLarge)
 }
 
 // run is one execution of a transfer.

@@ -53,6 +53,7 @@ var statusTable = []struct {
 	{"paheko_not_paheko", http.StatusBadGateway},
 	{"paheko_moved", http.StatusBadGateway},
 	{"signon_secret_from_host", http.StatusConflict},
+	{"paheko_host_secret_elsewhere", http.StatusConflict},
 	{"transfer_same_account", http.StatusBadRequest},
 	{"transfer_unknown_account", http.StatusBadRequest},
 	{"transfer_target_disabled", http.StatusBadRequest},

@@ -63,6 +63,7 @@ export function errorText(code, vars = {}) {
 		method_not_allowed: somethingWrong,
 		nextcloud_only: somethingWrong, // /init and /enabled: Nextcloud's calls, never a page's
 		nextcloud_unreachable: 'Nextcloud does not answer AssoKit at the moment. Try again in a few minutes; if it lasts, tell your administrator.',
+		nextcloud_too_large: 'Nextcloud sent more than AssoKit reads at once (over 64 MiB for a list, 20 MiB for one event or contact). Nothing was cut or changed; the original was kept.',
 		nextcloud_refused: 'Nextcloud refuses AssoKit\'s credentials. An administrator should register AssoKit again.',
 		admin_required: 'This part is for the association\'s administrators.',
 		not_signed_in: 'You are not signed in to Nextcloud any more. Reload the page to sign in again.',
@@ -112,6 +113,7 @@ export function errorText(code, vars = {}) {
 		cross_site: 'AssoKit only accepts changes made from this Nextcloud\'s own pages. Reload the page and try again.',
 		not_json: 'This change did not reach AssoKit in the expected form. Reload the page and try again.',
 		job_panicked: 'AssoKit stopped this task on an unexpected error; trying again would not help. Details are in AssoKit\'s log: please pass them on to whoever maintains AssoKit.',
+		paheko_host_secret_elsewhere: 'The API key\'s password is set by whoever hosts your Nextcloud: the address of Paheko can only lead to another server through them.',
 		signon_secret_from_host: 'The sign-on secret is set by whoever hosts your Nextcloud and cannot be changed here.',
 		host_setting_invalid: 'A Paheko setting given by whoever hosts your Nextcloud is not valid, so AssoKit does not use the settings they gave. Ask them to correct it.',
 		host_oidc_client_invalid: 'The sign-on settings given by whoever hosts your Nextcloud are not valid, so AssoKit uses its own. Ask them to correct them.',
