@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"assokit/internal/nextcloud"
 	"assokit/internal/paheko"
-	"assokit/internal/store"
 )
 
 // Access is what the "Paheko" page shows a member.
@@ -16,17 +16,18 @@ type Access struct {
 	Linked     bool   `json:"linked"`             // the account has its member in Paheko (sign-on needs it)
 }
 
-// Access says whether account uid, in groups, may open Paheko, with which
-// role, whether its member is linked yet (Authorize refuses it otherwise),
-// and where its sign-on starts.
-func (p *Provider) Access(ctx context.Context, uid string, groups []string) (Access, error) {
+// Access says whether account acc may open Paheko, with which role
+// (from its groups), whether its member is linked yet, as Authorize sees
+// it (a link made for a former account with the same uid is not), and
+// where its sign-on starts.
+func (p *Provider) Access(ctx context.Context, acc nextcloud.Account) (Access, error) {
 	u := p.pahekoURL(ctx)
-	a := Access{Configured: u != "", Role: paheko.RoleFor(groups)}
-	_, err := p.store.PahekoLinkOf(ctx, uid)
+	a := Access{Configured: u != "", Role: paheko.RoleFor(acc.Groups)}
+	_, err := p.linkedMember(ctx, acc)
 	switch {
 	case err == nil:
 		a.Linked = true
-	case !errors.Is(err, store.ErrNotFound):
+	case !errors.Is(err, ErrNotLinked):
 		return a, err
 	}
 	if a.Configured && a.Role != "" && a.Linked {

@@ -483,6 +483,11 @@ func TestReplacedAccountGetsNoMember(t *testing.T) {
 			if _, err := p.Authorize(ctx, "jeanne", authorizeQuery()); !errors.Is(err, oidc.ErrNotLinked) {
 				t.Errorf("authorize: %v, want ErrNotLinked", err)
 			}
+			acc := nextcloud.Account{ID: "jeanne", DisplayName: tc.now.DisplayName, Email: tc.now.Email,
+				Enabled: true, Groups: tc.now.Groups, FirstLogin: later.Unix()}
+			if a, err := p.Access(ctx, acc); err != nil || a.Linked || a.LoginURL != "" {
+				t.Errorf("the Paheko page offers the former account's member: %+v, %v", a, err)
+			}
 		})
 	}
 }

@@ -22,7 +22,7 @@ func (s *Server) pahekoPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	access, err := s.d.OIDC.Access(ctx, acc.ID, acc.Groups)
+	access, err := s.d.OIDC.Access(ctx, acc)
 	if err != nil {
 		return err
 	}

@@ -85,7 +85,7 @@ func (s *Server) status(c echo.Context) error {
 			v.Association = a
 		}
 	}
-	access, err := s.d.OIDC.Access(ctx, acc.ID, acc.Groups)
+	access, err := s.d.OIDC.Access(ctx, acc)
 	if err != nil {
 		return err
 	}
