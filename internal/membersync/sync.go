@@ -137,9 +137,12 @@ func (s *Service) SaveSettings(ctx context.Context, in SettingsInput, admin stri
 			}
 			secret = cur.secret
 		}
+		if secret == "" {
+			return ErrNotConfigured // the category cannot be checked without the key's password
+		}
 		pc, err := paheko.New(paheko.Config{URL: in.URL, Key: in.Key, Secret: secret, HTTPClient: s.http})
 		if err != nil {
-			return ErrBadCategory
+			return ErrBadURL
 		}
 		if err := CheckCategory(ctx, pc, in.Category); err != nil {
 			return err
@@ -228,8 +231,17 @@ func (s *Service) gatherState(ctx context.Context, in *Input) error {
 	if err != nil {
 		return err
 	}
+	accounts := map[string]Account{}
+	for _, a := range in.Accounts {
+		accounts[a.UID] = a
+	}
 	in.Decisions = map[Pair]string{}
 	for _, d := range decisions {
+		// A confirmation holds only for the account it was given for.
+		answeredFor := Link{Name: d.Name, Email: d.Email, FirstLogin: d.FirstLogin}
+		if a, ok := accounts[d.UID]; d.Decision == store.DecisionConfirmed && (!ok || !SameAccount(answeredFor, a)) {
+			continue
+		}
 		in.Decisions[Pair{d.UID, d.MemberID}] = d.Decision
 	}
 	pending, err := s.store.PahekoPendings(ctx)
@@ -369,7 +381,7 @@ func knownMembers(in Input) map[int]bool {
 // stopErrors are the errors that stop a run with a code of their own, in
 // the order they are looked for.
 var stopErrors = []*errcode.Error{ErrNotConfigured, ErrNoAdmin,
-	paheko.ErrUnreachable, paheko.ErrUnauthorized, paheko.ErrRights, paheko.ErrNotPaheko,
+	paheko.ErrUnreachable, paheko.ErrUnauthorized, paheko.ErrRights, paheko.ErrNotPaheko, paheko.ErrMoved,
 	nextcloud.ErrUnreachable, nextcloud.ErrUnauthorized, jobs.ErrPanicked}
 
 // ErrorCode is the stable code of an error that stopped a run: its own, or
@@ -436,7 +448,7 @@ func (s *Service) apply(ctx context.Context, pc *paheko.Client, plan Plan, known
 // stopsRun reports whether err concerns the whole run rather than one
 // member: Paheko unreachable or refusing the key, or AssoKit's own store.
 func stopsRun(err error) bool {
-	for _, e := range []error{paheko.ErrUnreachable, paheko.ErrUnauthorized, paheko.ErrRights, paheko.ErrNotPaheko, context.Canceled} {
+	for _, e := range []error{paheko.ErrUnreachable, paheko.ErrUnauthorized, paheko.ErrRights, paheko.ErrNotPaheko, paheko.ErrMoved, context.Canceled} {
 		if errors.Is(err, e) {
 			return true
 		}

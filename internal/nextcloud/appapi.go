@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"regexp"
+	"strings"
 )
 
 // The AppAPI OCS endpoints an ExApp calls about itself. Registrations are
@@ -167,12 +169,15 @@ type Notification struct {
 }
 
 // Notify sends a notification to the user the client acts as (not empty).
+// Its subject and message are shown as given, whatever names they hold
+// (see notifierText).
 func (c *Client) Notify(ctx context.Context, n Notification) error {
+	subjectParams, messageParams := map[string]any{}, map[string]any{}
 	params := map[string]any{
 		"object": "app_api", "object_id": n.ObjectID, "subject_type": "app_api_ex_app",
 		"subject_params": map[string]any{
-			"rich_subject": n.Subject, "rich_subject_params": map[string]any{},
-			"rich_message": n.Message, "rich_message_params": map[string]any{},
+			"rich_subject": notifierText(n.Subject, subjectParams), "rich_subject_params": subjectParams,
+			"rich_message": notifierText(n.Message, messageParams), "rich_message_params": messageParams,
 			"link": n.Link,
 		},
 	}
@@ -181,6 +186,25 @@ func (c *Client) Notify(ctx context.Context, n Notification) error {
 	}
 	return nil
 }
+
+// notifierText is text as AppAPI's notifier must receive it to show it as
+// is. The notifier passes it through Nextcloud's l10n ($l->t(): a '|'
+// makes it answer "Can not use pipe character in translations", so it
+// becomes '∣'; vsprintf reads '%' as a format, so it is doubled), then
+// through the rich-object validator, which wants a parameter for every
+// {word}: each is added to params as a highlight that shows itself (AppAPI
+// lib/Notifications/ExAppNotifier.php; Nextcloud lib/private/L10N/L10NString.php,
+// lib/private/RichObjectStrings/Validator.php).
+func notifierText(text string, params map[string]any) string {
+	text = strings.NewReplacer("%", "%%", "|", "∣").Replace(text)
+	for _, m := range richPlaceholder.FindAllStringSubmatch(text, -1) {
+		params[m[1]] = map[string]any{"type": "highlight", "id": m[1], "name": m[0]}
+	}
+	return text
+}
+
+// richPlaceholder is a {word} as Nextcloud's rich-object validator finds it.
+var richPlaceholder = regexp.MustCompile(`(?i)\{([a-z0-9]+)\}`)
 
 // Log levels of Nextcloud's log.
 const (

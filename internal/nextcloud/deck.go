@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // Deck's REST API (/index.php/apps/deck/api/v1.0) and its web route that
@@ -22,14 +23,13 @@ var ErrNotBoardOwner = errors.New("nextcloud: the acting user does not own this 
 
 // Board is a Deck board as its listing shows it (426).
 type Board struct {
-	ID           int          `json:"id"`
-	Title        string       `json:"title"`
-	Owner        DeckUser     `json:"owner"` // an object in listings, a bare uid in transferOwner's answer (432)
-	Color        string       `json:"color"`
-	Archived     bool         `json:"archived"`
-	DeletedAt    int64        `json:"deletedAt"` // unix seconds; not 0 for a board in Deck's trash
-	LastModified int64        `json:"lastModified"`
-	Shares       []BoardShare `json:"acl"`
+	ID        int          `json:"id"`
+	Title     string       `json:"title"`
+	Owner     DeckUser     `json:"owner"` // an object in listings, a bare uid in transferOwner's answer (432)
+	Color     string       `json:"color"`
+	Archived  bool         `json:"archived"`
+	DeletedAt int64        `json:"deletedAt"` // unix seconds; not 0 for a board in Deck's trash
+	Shares    []BoardShare `json:"acl"`
 }
 
 // DeckUser is a user, group or team as Deck names it.
@@ -119,12 +119,13 @@ func (c *Client) Stacks(ctx context.Context, id int) ([]Stack, error) {
 // header every request carries (433; 412 without it, 428). Afterwards
 // newOwner owns the board, the acting user is in its sharing with every
 // right, other shares stay and cards keep their authors (435–439). Deck
-// answers 401 to a caller that does not own the board (434): ErrNotBoardOwner.
+// answers 401 with an empty array to a caller that does not own the board
+// (434): ErrNotBoardOwner. Another 401 (a refused account) is not that.
 func (c *Client) TransferBoard(ctx context.Context, id int, newOwner string) error {
 	err := c.deckCall(ctx, http.MethodPut, NCPath("/index.php/apps/deck/boards", strconv.Itoa(id), "transferOwner"),
 		map[string]string{"newOwner": newOwner}, nil)
 	var ne *Error
-	if errors.As(err, &ne) && ne.StatusCode == http.StatusUnauthorized {
+	if errors.As(err, &ne) && ne.StatusCode == http.StatusUnauthorized && strings.TrimSpace(ne.Message) == "[]" {
 		err = fmt.Errorf("%w: %w", ErrNotBoardOwner, err)
 	}
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -152,4 +153,41 @@ func FuzzBoardsAnswer(f *testing.F) {
 			_ = b.Owner.UID
 		}
 	})
+}
+
+// TestTransferBoardRefusedAccount: Deck's "not the owner" is 401 with an
+// empty array (434); a 401 that refuses the acting account itself (a
+// disabled account, treated as OCS treats it, 314) is not read as that.
+func TestTransferBoardRefusedAccount(t *testing.T) {
+	nc, c := newDeckTalkFake(t)
+	ctx := context.Background()
+	id := nc.AddBoard(nextcloudtest.DeckBoard{Title: "Bureau 2027", Owner: "hugo"})
+	nc.AddUser(nextcloudtest.User{ID: "hugo", Enabled: false})
+	err := c.As("hugo").TransferBoard(ctx, id, "lea")
+	if err == nil || errors.Is(err, nextcloud.ErrNotBoardOwner) {
+		t.Fatalf("TransferBoard as a disabled owner = %v; want an error other than ErrNotBoardOwner", err)
+	}
+	if !errors.Is(err, nextcloud.ErrUnauthorized) {
+		t.Errorf("TransferBoard as a disabled owner = %v; want ErrUnauthorized", err)
+	}
+}
+
+// TestNotifyShowsTextAsGiven: names with '%', '|' and {word} in a
+// notification are shown as given, though AppAPI's notifier passes the
+// text through Nextcloud's l10n (vsprintf, no '|') and the rich-object
+// validator (a parameter for every {word}).
+func TestNotifyShowsTextAsGiven(t *testing.T) {
+	nc, c := newDeckTalkFake(t)
+	ctx := context.Background()
+	text := "Le tableau « Trésorerie 50 % | bilan {annee} » et la conversation « 100%25 {} {a-b} »"
+	if err := c.As("lea").Notify(ctx, nextcloud.Notification{ObjectID: "t", Subject: "Fin {x} 10%", Message: text}); err != nil {
+		t.Fatal(err)
+	}
+	notes := nc.Notifications()
+	if len(notes) != 1 {
+		t.Fatalf("notifications = %+v; want one", notes)
+	}
+	if n := notes[0]; n.Subject != "Fin {x} 10%" || n.Message != strings.ReplaceAll(text, "|", "∣") {
+		t.Errorf("shown %q / %q\nwant  %q", n.Subject, n.Message, text)
+	}
 }

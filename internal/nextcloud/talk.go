@@ -12,17 +12,16 @@ import (
 // (shared/fixtures/nextcloud-32-talk). A user sees only the conversations
 // they take part in: acting as an admin reaches nobody else's (517–519).
 
-// Conversation types and participant types (Talk's docs/constants.md).
+// Conversation types and participant types AssoKit tells apart (Talk's
+// docs/constants.md; 4 changelog, 5 former one-to-one and 6 note to self
+// are Talk's own and never handed over).
 const (
-	ConversationOneToOne   = 1
-	ConversationGroup      = 2
-	ConversationPublic     = 3
-	ConversationChangelog  = 4
-	ConversationNoteToSelf = 6
+	ConversationOneToOne = 1
+	ConversationGroup    = 2
+	ConversationPublic   = 3
 
 	ParticipantOwner     = 1
 	ParticipantModerator = 2
-	ParticipantUser      = 3
 )
 
 // ErrLastModerator is Talk's refusal that the only owner or moderator

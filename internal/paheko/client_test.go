@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -140,4 +142,32 @@ func FuzzValidFieldName(f *testing.F) {
 			t.Errorf("ValidFieldName(%q) = %v, Paheko says %v", s, got, want)
 		}
 	})
+}
+
+// An address that sends AssoKit elsewhere (http:// to https://, another
+// host) is said as such: the request is not followed, so the API key is
+// never sent on, and a creation is never replayed as a GET (which Paheko
+// does not refuse, capture 44).
+func TestRedirectNotFollowed(t *testing.T) {
+	fake := pahekotest.NewServer(t)
+	fake.AddKey("w", "write-secret-123", pahekotest.LevelWrite)
+	moved := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, fake.URL()+r.URL.Path, http.StatusMovedPermanently)
+	}))
+	t.Cleanup(moved.Close)
+	c, err := paheko.New(paheko.Config{URL: moved.URL, Key: "w", Secret: "write-secret-123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := fake.RequestCount()
+	_, err = c.CreateMember(context.Background(), paheko.NewMember{Name: "Alice Martin"})
+	if !errors.Is(err, paheko.ErrMoved) {
+		t.Errorf("create through a redirect: %v, want ErrMoved", err)
+	}
+	if _, err := c.Categories(context.Background()); !errors.Is(err, paheko.ErrMoved) {
+		t.Errorf("categories through a redirect: %v, want ErrMoved", err)
+	}
+	if n := fake.RequestCount() - before; n != 0 {
+		t.Errorf("the redirect was followed: %d requests reached Paheko", n)
+	}
 }

@@ -25,6 +25,8 @@ import (
 var (
 	errBoardNotOwned = errcode.New("transfer_board_not_owned", "transfer: the board belongs neither to the source nor to the target any more")
 	errNoModerator   = errcode.New("transfer_no_moderator", "transfer: the target does not moderate the conversation, so the source stays in it")
+	errDeckDisabled  = errcode.New("transfer_deck_disabled", "transfer: Deck was disabled on this Nextcloud during the transfer")
+	errTalkDisabled  = errcode.New("transfer_talk_disabled", "transfer: Talk was disabled on this Nextcloud during the transfer")
 )
 
 // BeyondFiles is what the inventory shows of Deck and Talk. Deck and Talk
@@ -183,9 +185,22 @@ func welcomeLike(bd nextcloud.Board) bool {
 	return welcomeTitles[bd.Title] && strings.EqualFold(bd.Color, "bf678b") && len(bd.Shares) == 0 && !bd.Archived
 }
 
-// untouchedCards reports whether the cards of a welcome board are those
-// Deck made with it: created together (within a minute) and never edited.
+// Deck's welcome board has at most welcomeStacks lists and welcomeCards
+// cards when Deck makes it (inferred from the ids of nextcloud-32-more
+// 421–424, the first board made after it): one more is the user's own.
+const welcomeStacks, welcomeCards = 4, 5
+
+// untouchedCards reports whether the lists and cards of a welcome board are
+// those Deck made with it: no more of them than Deck makes, the cards
+// created together (within a minute) and never edited.
 func untouchedCards(stacks []nextcloud.Stack) bool {
+	cards := 0
+	for _, st := range stacks {
+		cards += len(st.Cards)
+	}
+	if len(stacks) > welcomeStacks || cards > welcomeCards {
+		return false
+	}
 	var first int64
 	for _, st := range stacks {
 		for _, c := range st.Cards {
@@ -271,9 +286,13 @@ func talkInventory(ctx context.Context, as *nextcloud.Client, target string, b *
 // boards and conversations could not be listed, is one discover line that
 // lists and adds them during the transfer.
 func beyondItems(b BeyondFiles, ch BeyondChoice, sourceName string) ([]store.TransferItem, error) {
-	if !b.Listed && (ch.AllBoards || ch.AllConversations) {
-		return []store.TransferItem{beyondItem("discover", "", sourceName, beyondData{AllBoards: ch.AllBoards && b.Deck,
-			AllConversations: ch.AllConversations && b.Talk, RemoveShare: ch.RemoveBoardShares, Leave: ch.LeaveConversations})}, nil
+	if !b.Listed {
+		d := beyondData{AllBoards: ch.AllBoards && b.Deck, AllConversations: ch.AllConversations && b.Talk,
+			RemoveShare: ch.RemoveBoardShares, Leave: ch.LeaveConversations}
+		if !d.AllBoards && !d.AllConversations {
+			return nil, nil // neither app is enabled: nothing to list
+		}
+		return []store.TransferItem{beyondItem("discover", "", sourceName, d)}, nil
 	}
 	if ch.AllBoards {
 		ch.Boards = nil
@@ -330,13 +349,30 @@ func (r *run) discover(ctx context.Context, it *store.TransferItem) error {
 	d := beyondOf(r.data(it))
 	b := BeyondFiles{Listed: true}
 	as := r.s.nc.As(r.t.Source)
-	if d.AllBoards {
-		if err := deckInventory(ctx, as, &b); err != nil {
-			return err
+	// An app chosen but disabled since: what it holds stays, and the
+	// line says why.
+	var off error
+	for _, app := range []struct {
+		chosen, deck bool
+		list         func() error
+	}{
+		{d.AllBoards, true, func() error { return deckInventory(ctx, as, &b) }},
+		{d.AllConversations, false, func() error { return talkInventory(ctx, as, r.t.Target, &b) }},
+	} {
+		if !app.chosen {
+			continue
 		}
-	}
-	if d.AllConversations {
-		if err := talkInventory(ctx, as, r.t.Target, &b); err != nil {
+		err := r.appOn(ctx, app.deck)
+		if errors.Is(err, errDeckDisabled) || errors.Is(err, errTalkDisabled) {
+			if off == nil {
+				off = err
+			}
+			continue
+		}
+		if err == nil {
+			err = app.list()
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -346,6 +382,9 @@ func (r *run) discover(ctx context.Context, it *store.TransferItem) error {
 		return err
 	}
 	it.Step, it.State, it.Total, it.Copied = "listed", "done", len(added), len(added)
+	if off != nil {
+		it.State, it.Error = "failed", ErrorCode(off)
+	}
 	if _, err := r.s.st.ExpandTransfer(ctx, *it, added); err != nil {
 		return err
 	}
@@ -373,6 +412,9 @@ func (r *run) board(ctx context.Context, it *store.TransferItem) error {
 	id, err := strconv.Atoi(it.Ref)
 	if err != nil {
 		return fmt.Errorf("%w: board %q", ErrNotInInventory, it.Ref)
+	}
+	if err := r.appOn(ctx, true); err != nil {
+		return err
 	}
 	d := beyondOf(r.data(it))
 	dst := r.s.nc.As(r.t.Target)
@@ -414,6 +456,29 @@ func (r *run) board(ctx context.Context, it *store.TransferItem) error {
 	return r.save(ctx, it, step, "done", nil)
 }
 
+// appOn returns errDeckDisabled (deck) or errTalkDisabled when that app is
+// no longer enabled on this Nextcloud: an admin may disable it between the
+// preview and the run (capabilities without "deck" or "spreed",
+// nextcloud-32-more 450–451), and its routes then answer 404, which would
+// read as a board or a conversation gone. The capabilities are read once
+// per run, as AssoKit itself.
+func (r *run) appOn(ctx context.Context, deck bool) error {
+	if r.apps == nil {
+		a, err := r.s.nc.Apps(ctx)
+		if err != nil {
+			return err
+		}
+		r.apps = &a
+	}
+	switch {
+	case deck && !r.apps.Deck:
+		return errDeckDisabled
+	case !deck && !r.apps.Talk:
+		return errTalkDisabled
+	}
+	return nil
+}
+
 // ownedByTarget reads board id as the target and checks that it owns it.
 func (r *run) ownedByTarget(ctx context.Context, id int) (nextcloud.Board, error) {
 	b, err := r.s.nc.As(r.t.Target).Board(ctx, id)
@@ -441,6 +506,9 @@ const (
 func (r *run) conversation(ctx context.Context, it *store.TransferItem) error {
 	if it.Kind != "conversation" {
 		return nil
+	}
+	if err := r.appOn(ctx, false); err != nil {
+		return err
 	}
 	tok, d := it.Ref, beyondOf(r.data(it))
 	src := r.s.nc.As(r.t.Source)
@@ -501,7 +569,14 @@ func (r *run) conversation(ctx context.Context, it *store.TransferItem) error {
 	case p == nil || !p.Moderates():
 		return fmt.Errorf("%w: %s", errNoModerator, tok)
 	default:
-		if err := src.LeaveConversation(ctx, tok); err != nil {
+		err := src.LeaveConversation(ctx, tok)
+		if errors.Is(err, nextcloud.ErrNotFound) {
+			// Left already: the answer to a first attempt was lost and
+			// the request sent again (Talk answers 404 to a former
+			// participant, 516).
+			err = r.targetModerates(ctx, tok)
+		}
+		if err != nil {
 			return err
 		}
 	}

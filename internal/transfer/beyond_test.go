@@ -2,11 +2,16 @@ package transfer
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"assokit/internal/nextcloud"
 	"assokit/internal/nextcloud/nextcloudtest"
 	"assokit/internal/store"
 )
@@ -402,4 +407,251 @@ func (l *beyondLab) journal(t testing.TB, id int64) string {
 		steps = append(steps, it.Kind+":"+it.Step)
 	}
 	return fmt.Sprint(steps)
+}
+
+// TestEndTextBeyondHalfDone: a board or a conversation whose last step
+// failed after the target got it is told as handed over, with what was
+// left undone; a board given to someone else meanwhile is in neither
+// account and told so, not as "still in your account".
+func TestEndTextBeyondHalfDone(t *testing.T) {
+	alice := Person{UID: "alice", Name: "Alice", Lang: "fr"}
+	bob := Person{UID: "bob", Name: "Bob", Lang: "en"}
+	items := []store.TransferItem{
+		{Kind: "board", Label: "Bureau", Step: stepBoardMoved, State: "failed", Error: "transfer_error"},
+		{Kind: "conversation", Label: "Accueil", Step: stepTalkPromoted, State: "failed", Error: "nextcloud_unreachable"},
+		{Kind: "board", Label: "Fête", State: "failed", Error: errBoardNotOwned.Code()},
+		{Kind: "conversation", Label: "Café", Step: stepTalkPromoted, State: "failed", Error: errNoModerator.Code()},
+	}
+	for _, tt := range []struct {
+		to        Person
+		want, not []string
+	}{
+		{bob, []string{"Received from Alice: the board “Bureau” (its cards keep their authors and assignees; the former owner's access could not be removed), " +
+			"the conversation “Accueil” (as moderator: Talk cannot make anyone owner; the former moderator could not leave it).",
+			"Not transferred, still with Alice: the conversation “Café”.",
+			"Given to someone else meanwhile, left as it is: the board “Fête”."}, []string{"still with Alice: the board"}},
+		{alice, []string{"Confié à Bob : le tableau « Bureau » (ses cartes gardent leurs auteurs et les personnes assignées ; l'accès de l'ancien·ne propriétaire n'a pas pu être retiré)",
+			"Resté dans votre compte : la conversation « Café ».",
+			"Confié entre-temps à quelqu'un d'autre, laissé tel quel : le tableau « Fête »."}, []string{"Resté dans votre compte : le tableau"}},
+	} {
+		subject, msg := endText(tt.to, alice, bob, "camille", items)
+		if !strings.Contains(subject, "part") {
+			t.Errorf("%s: subject %q; want a partly done transfer", tt.to.UID, subject)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: message\n%s\nwant %q in it", tt.to.UID, msg, w)
+			}
+		}
+		for _, w := range tt.not {
+			if strings.Contains(msg, w) {
+				t.Errorf("%s: message\n%s\nsays %q", tt.to.UID, msg, w)
+			}
+		}
+	}
+}
+
+// TestBeyondLeaveAnswerLost: Talk lets the source leave but its answer is
+// lost (a proxy's 502), and the client sends the request again, which Talk
+// answers 404 as to any former participant: the conversation is handed
+// over, not failed as gone.
+func TestBeyondLeaveAnswerLost(t *testing.T) {
+	l := newBeyondLab(t)
+	ctx := context.Background()
+	retrying, err := nextcloud.New(nextcloud.Config{BaseURL: l.nc.URL(), AppID: "assokit", AppSecret: "test-secret",
+		AppVersion: "0.1.0", Retries: 1, RetryBase: time.Millisecond, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.svc.nc = retrying
+	var mu sync.Mutex
+	lost := false
+	l.nc.SetFault(func(r *http.Request) (int, time.Duration) {
+		if r.Method != http.MethodDelete || !strings.HasSuffix(r.URL.Path, "/participants/self") {
+			return 0, 0
+		}
+		mu.Lock()
+		first := !lost
+		lost = true
+		mu.Unlock()
+		if !first {
+			return 0, 0
+		}
+		// Talk does it, then the answer is lost on the way back.
+		tok := strings.Split(strings.TrimPrefix(r.URL.Path, "/ocs/v2.php/apps/spreed/api/v4/room/"), "/")[0]
+		if err := retrying.As("alice").LeaveConversation(r.Context(), tok); err != nil {
+			t.Errorf("leave %s: %v", tok, err)
+		}
+		return http.StatusBadGateway, 0
+	})
+	id, err := l.svc.Start(ctx, "camille", "alice", "bob", l.beyond())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.runDone(t, id)
+	l.checkBeyondMoved(t)
+}
+
+// TestBeyondAppDisabledDuringRun: Deck and Talk disabled between the
+// preview and the run (capabilities without "deck" and "spreed", 451; their
+// routes then answer 404). The boards and conversations fail with a code
+// that says so, not as gone; nothing moved, the report and the
+// notifications say they stayed; the source is not disabled.
+func TestBeyondAppDisabledDuringRun(t *testing.T) {
+	t.Run("chosen from the inventory", func(t *testing.T) {
+		l := newBeyondLab(t)
+		ctx := context.Background()
+		id, err := l.svc.Start(ctx, "camille", "alice", "bob", l.beyond())
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.nc.EnableDeck(false)
+		l.nc.EnableTalk(false)
+		if tr := l.runToEnd(t, id); tr.State != "failed" {
+			t.Fatalf("state %s; want failed", tr.State)
+		}
+		items, _ := l.st.TransferItems(ctx, id)
+		var got []string
+		for _, it := range items {
+			got = append(got, it.Kind+":"+it.State+":"+it.Error)
+		}
+		if want := "[board:failed:transfer_deck_disabled conversation:failed:transfer_talk_disabled conversation:failed:transfer_talk_disabled " +
+			"conversation:failed:transfer_talk_disabled disable:failed:transfer_skipped]"; fmt.Sprint(got) != want {
+			t.Errorf("journal = %v\nwant %s", got, want)
+		}
+		for _, b := range l.nc.Boards() {
+			if b.ID == l.board && b.Owner != "alice" {
+				t.Errorf("board owner = %s", b.Owner)
+			}
+		}
+		for _, n := range l.nc.Notifications() {
+			if n.User == "bob" && !strings.Contains(n.Message, "Not transferred, still with Alice Départ: the board “Bureau 2027”") {
+				t.Errorf("bob is told %q", n.Message)
+			}
+		}
+	})
+	t.Run("listed once the source is enabled", func(t *testing.T) {
+		l := disabledBeyondLab(t)
+		ctx := context.Background()
+		id, err := l.svc.Start(ctx, "camille", "alice", "bob", allBeyond())
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.nc.EnableDeck(false)
+		l.runToEnd(t, id)
+		items, _ := l.st.TransferItems(ctx, id)
+		var got []string
+		for _, it := range items {
+			got = append(got, it.Kind+":"+it.State+":"+it.Error)
+		}
+		// The conversations still move; the discovery says why the boards did not.
+		if want := "[enable:done: discover:failed:transfer_deck_disabled conversation:done: conversation:done: conversation:done: disable:done:]"; fmt.Sprint(got) != want {
+			t.Errorf("journal = %v\nwant %s", got, want)
+		}
+		for _, n := range l.nc.Notifications() {
+			if n.User == "camille" && !strings.Contains(n.Message, "Non transféré : les tableaux Deck (Deck a été désactivé pendant le transfert)") {
+				t.Errorf("camille is told %q", n.Message)
+			}
+		}
+	})
+}
+
+// TestBeyondDisabledSourceNoApps: for a disabled source on a Nextcloud
+// without Deck and Talk, "every board and conversation" is nothing to
+// hand over, not a transfer that enables the account to list nothing.
+func TestBeyondDisabledSourceNoApps(t *testing.T) {
+	l := disabledBeyondLab(t)
+	l.nc.EnableDeck(false)
+	l.nc.EnableTalk(false)
+	if _, err := l.svc.Start(context.Background(), "camille", "alice", "bob", allBeyond()); !errors.Is(err, ErrNothing) {
+		t.Fatalf("Start = %v; want ErrNothing", err)
+	}
+}
+
+// TestBeyondEdgeCasesResume hands over, stopping after each journaled step
+// in turn: a conversation with only the source in it (deleted by Talk if
+// the source left before the target came in, 526–529), one the target
+// already moderates, and a board already shared with the target (Deck
+// drops that share as the target becomes owner, 432–435); names with
+// spaces, apostrophes, emoji, '/' and '%'.
+func TestBeyondEdgeCasesResume(t *testing.T) {
+	resumeAfterEveryStep(t, 4, func(t testing.TB) (*lab, Choice, func(testing.TB)) {
+		l := newLab(t)
+		l.nc.EnableDeck(true)
+		l.nc.EnableTalk(true)
+		board := l.nc.AddBoard(nextcloudtest.DeckBoard{Title: "L'AG 2027 / 100% 🎉", Owner: "alice",
+			Shares: []nextcloudtest.DeckShare{{With: "bob", Edit: true}},
+			Stacks: []nextcloudtest.DeckStack{{Title: "À faire", Cards: []nextcloudtest.DeckCard{{Title: "Salle"}}}}})
+		solo := l.nc.AddConversation(nextcloudtest.TalkRoom{Name: "Brouillon solo 🙂", Participants: []nextcloudtest.TalkParticipant{
+			{UID: "alice", Type: nextcloudtest.TalkOwner}}})
+		duo := l.nc.AddConversation(nextcloudtest.TalkRoom{Name: "Trésorerie d'été / 50%", Participants: []nextcloudtest.TalkParticipant{
+			{UID: "alice", Type: nextcloudtest.TalkOwner}, {UID: "bob", Type: nextcloudtest.TalkModerator}}})
+		ch := Choice{BeyondChoice: BeyondChoice{Boards: []int{board}, RemoveBoardShares: true,
+			Conversations: []string{solo, duo}, LeaveConversations: true}}
+		return l, ch, func(t testing.TB) {
+			for _, b := range l.nc.Boards() {
+				if b.ID == board && (b.Owner != "bob" || len(b.Shares) != 0) {
+					t.Errorf("board: owner %s, shares %+v; want bob alone", b.Owner, b.Shares)
+				}
+			}
+			rooms := map[string]nextcloudtest.TalkRoom{}
+			for _, r := range l.nc.Conversations() {
+				rooms[r.Token] = r
+			}
+			for _, tok := range []string{solo, duo} {
+				r, ok := rooms[tok]
+				if !ok {
+					t.Errorf("conversation %s was deleted", tok)
+					continue
+				}
+				if len(r.Participants) != 1 || r.Participants[0].UID != "bob" || r.Participants[0].Type == nextcloudtest.TalkUser {
+					t.Errorf("%s: participants %+v; want bob alone, moderating", r.Name, r.Participants)
+				}
+			}
+			if !strings.Contains(fmt.Sprint(l.nc.Notifications()), "the board “L'AG 2027 / 100% 🎉”") {
+				t.Errorf("notifications = %+v", l.nc.Notifications())
+			}
+		}
+	})
+}
+
+// TestBeyondWelcomeBoardTouched: a card the source added to Deck's welcome
+// board soon after Deck made it (same minute, never edited since) makes
+// the board the source's own: it can be handed over, not left out.
+func TestBeyondWelcomeBoardTouched(t *testing.T) {
+	l := newBeyondLab(t)
+	ctx := context.Background()
+	boards, err := l.svc.nc.As("alice").Boards(ctx) // Deck makes the welcome board
+	if err != nil {
+		t.Fatal(err)
+	}
+	welcome := 0
+	for _, b := range boards {
+		if welcomeTitles[b.Title] {
+			welcome = b.ID
+		}
+	}
+	stacks, err := l.svc.nc.As("alice").Stacks(ctx, welcome)
+	if err != nil || len(stacks) == 0 {
+		t.Fatalf("stacks of the welcome board: %v %v", stacks, err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/index.php/apps/deck/api/v1.0/boards/%d/stacks/%d/cards", l.nc.URL(), welcome, stacks[0].ID),
+		strings.NewReader(`{"title":"Appeler la mairie"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("EX-APP-ID", "assokit")
+	req.Header.Set("EX-APP-VERSION", "0.1.0")
+	req.Header.Set("AUTHORIZATION-APP-API", base64.StdEncoding.EncodeToString([]byte("alice:test-secret")))
+	req.Header.Set("OCS-APIRequest", "true")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("add a card: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	inv, err := l.svc.Inventory(ctx, "camille", "alice", "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.BoardsLeftOut) != 0 || indexOf(inv.Boards, func(b BoardInfo) bool { return b.ID == welcome }) < 0 {
+		t.Errorf("boards %+v, left out %+v; want the welcome board with the card among the boards", inv.Boards, inv.BoardsLeftOut)
+	}
 }

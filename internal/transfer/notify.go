@@ -48,10 +48,10 @@ func (r *run) notify(ctx context.Context, items []store.TransferItem) error {
 // what moved, what did not and, when known, why.
 func endText(to, src, dst Person, admin string, items []store.TransferItem) (string, string) {
 	fr := strings.HasPrefix(to.Lang, "fr")
-	var moved, kept []string
+	var moved, kept, givenAway []string
 	disable, always := false, false
 	for _, it := range items {
-		if it.Kind == "enable" || it.Kind == "discover" { // steps, not things that move
+		if it.Kind == "enable" || it.Kind == "discover" && it.State == "done" { // steps, not things that move
 			continue
 		}
 		if it.Kind == "disable" {
@@ -61,28 +61,28 @@ func endText(to, src, dst Person, admin string, items []store.TransferItem) (str
 			continue
 		}
 		phrase := itemPhrase(it, fr)
-		if it.State == "done" {
+		if it.Error == errBoardNotOwned.Code() {
+			givenAway = append(givenAway, phrase) // in neither account
+			continue
+		}
+		if it.State == "done" || handedOver(it) {
 			moved = append(moved, phrase)
 			continue
 		}
-		if it.Error == "transfer_files_no_space" {
-			if fr {
-				phrase += " (probablement faute de place chez " + dst.Name + ")"
-			} else {
-				phrase += " (likely for lack of space in " + dst.Name + "'s account)"
-			}
+		if it.Error == errFilesNoSpace.Code() {
+			phrase += noSpace(fr, to.UID == dst.UID, dst.Name)
 		}
 		kept = append(kept, phrase)
 	}
 	var subject string
 	switch {
-	case fr && len(kept) == 0:
+	case fr && len(kept)+len(givenAway) == 0:
 		subject = fmt.Sprintf("Transfert terminé : de %s vers %s", src.Name, dst.Name)
 	case fr && len(moved) == 0:
 		subject = fmt.Sprintf("Transfert non effectué : de %s vers %s", src.Name, dst.Name)
 	case fr:
 		subject = fmt.Sprintf("Transfert terminé en partie : de %s vers %s", src.Name, dst.Name)
-	case len(kept) == 0:
+	case len(kept)+len(givenAway) == 0:
 		subject = fmt.Sprintf("Transfer finished: from %s to %s", src.Name, dst.Name)
 	case len(moved) == 0:
 		subject = fmt.Sprintf("Transfer not done: from %s to %s", src.Name, dst.Name)
@@ -111,6 +111,11 @@ func endText(to, src, dst Person, admin string, items []store.TransferItem) (str
 	if len(kept) > 0 {
 		parts = append(parts, keptHead+strings.Join(kept, ", ")+".")
 	}
+	if len(givenAway) > 0 && fr {
+		parts = append(parts, "Confié entre-temps à quelqu'un d'autre, laissé tel quel : "+strings.Join(givenAway, ", ")+".")
+	} else if len(givenAway) > 0 {
+		parts = append(parts, "Given to someone else meanwhile, left as it is: "+strings.Join(givenAway, ", ")+".")
+	}
 	if disable && (always || len(kept) == 0) && to.UID != dst.UID {
 		if fr {
 			parts = append(parts, "Le compte de "+src.Name+" va être désactivé.")
@@ -128,13 +133,42 @@ func endText(to, src, dst Person, admin string, items []store.TransferItem) (str
 	return subject, strings.Join(parts, " ")
 }
 
+// noSpace is the likely reason files stayed, as the target reads it
+// (yours) or anyone else (the target's, by name).
+func noSpace(fr, yours bool, target string) string {
+	switch {
+	case fr && yours:
+		return " (probablement faute de place dans votre compte)"
+	case fr:
+		return " (probablement faute de place chez " + target + ")"
+	case yours:
+		return " (likely for lack of space in your account)"
+	}
+	return " (likely for lack of space in " + target + "'s account)"
+}
+
 // beyondPhrases name a board or a conversation in French and in English,
-// then say what became of it once handed over.
-var beyondPhrases = map[string][4]string{
+// say what became of it once handed over, then what is left undone when
+// its last step failed after the hand-over (handedOver).
+var beyondPhrases = map[string][6]string{
 	"board": {"le tableau « %s »", "the board “%s”",
-		" (ses cartes gardent leurs auteurs et les personnes assignées)", " (its cards keep their authors and assignees)"},
+		" (ses cartes gardent leurs auteurs et les personnes assignées)", " (its cards keep their authors and assignees)",
+		" (ses cartes gardent leurs auteurs et les personnes assignées ; l'accès de l'ancien·ne propriétaire n'a pas pu être retiré)",
+		" (its cards keep their authors and assignees; the former owner's access could not be removed)"},
 	"conversation": {"la conversation « %s »", "the conversation “%s”",
-		" (comme modérateur·rice : Talk ne permet de rendre personne propriétaire)", " (as moderator: Talk cannot make anyone owner)"},
+		" (comme modérateur·rice : Talk ne permet de rendre personne propriétaire)", " (as moderator: Talk cannot make anyone owner)",
+		" (comme modérateur·rice : Talk ne permet de rendre personne propriétaire ; l'ancien·ne modérateur·rice n'a pas pu la quitter)",
+		" (as moderator: Talk cannot make anyone owner; the former moderator could not leave it)"},
+}
+
+// handedOver reports whether a board or a conversation that failed did so
+// after the target got it: the board moved but the source's share could
+// not be removed, or the target moderates but the source could not leave.
+func handedOver(it store.TransferItem) bool {
+	if it.State != "failed" || it.Error == errBoardNotOwned.Code() || it.Error == errNoModerator.Code() {
+		return false
+	}
+	return it.Kind == "board" && it.Step == stepBoardMoved || it.Kind == "conversation" && it.Step == stepTalkPromoted
 }
 
 // itemPhrase names what an item moves, in French or English: the folder
@@ -148,14 +182,29 @@ func itemPhrase(it store.TransferItem, fr bool) string {
 			lang = 0
 		}
 		phrase := fmt.Sprintf(p[lang], it.Label)
-		if it.State == "done" {
+		switch {
+		case it.State == "done":
 			phrase += p[2+lang]
+		case handedOver(it):
+			phrase += p[4+lang]
 		}
 		return phrase
 	}
 	var d itemData
 	decode(it.Data, &d)
 	switch {
+	case it.Kind == "discover" && it.Error == errDeckDisabled.Code() && fr:
+		return "les tableaux Deck (Deck a été désactivé pendant le transfert)"
+	case it.Kind == "discover" && it.Error == errDeckDisabled.Code():
+		return "the Deck boards (Deck was disabled during the transfer)"
+	case it.Kind == "discover" && it.Error == errTalkDisabled.Code() && fr:
+		return "les conversations Talk (Talk a été désactivé pendant le transfert)"
+	case it.Kind == "discover" && it.Error == errTalkDisabled.Code():
+		return "the Talk conversations (Talk was disabled during the transfer)"
+	case it.Kind == "discover" && fr:
+		return "les tableaux et conversations"
+	case it.Kind == "discover":
+		return "the boards and conversations"
 	case it.Kind == "files" && it.Ref == "/" && d.Folder != "" && fr:
 		return "tous les fichiers (dans le dossier « " + d.Folder + " »)"
 	case it.Kind == "files" && it.Ref == "/" && d.Folder != "":

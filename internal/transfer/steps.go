@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"path"
 	"slices"
 	"sort"
@@ -26,7 +27,7 @@ var (
 	errMismatch     = errcode.New("transfer_mismatch", "transfer: the copy differs from the source")
 	errFilesFailed  = errcode.New("transfer_files_failed", "transfer: Nextcloud reported that the files transfer failed")
 	errFilesNoSpace = errcode.New("transfer_files_no_space", "transfer: Nextcloud reported that the files transfer failed, likely for lack of space at the target")
-	errFilesTimeout = errcode.New("transfer_files_timeout", "transfer: Nextcloud's background jobs did not move the files in time")
+	errFilesTimeout = errcode.New("transfer_files_timeout", "transfer: Nextcloud's background jobs did not move the files in time; the request was withdrawn")
 	errSkipped      = errcode.New("transfer_skipped", "transfer: skipped because an earlier item failed")
 	errNoRequest    = errcode.New("transfer_files_no_request", "transfer: the files transfer request did not reach the recipient")
 )
@@ -44,7 +45,8 @@ var (
 // ownErrors are the errors of a transfer or of an item that carry their own
 // code, in the order they are looked for.
 var ownErrors = []*errcode.Error{ErrSameAccount, ErrUnknownAccount, ErrTargetDisabled, ErrSourceDisabled,
-	errMismatch, errFilesFailed, errFilesNoSpace, errFilesTimeout, errNoRequest, errSkipped, errBoardNotOwned, errNoModerator}
+	errMismatch, errFilesFailed, errFilesNoSpace, errFilesTimeout, errNoRequest, errSkipped, errBoardNotOwned, errNoModerator,
+	errDeckDisabled, errTalkDisabled}
 
 // ErrorCode is the stable code the pages translate for an error of a
 // transfer or of one of its items ("" for nil).
@@ -63,7 +65,7 @@ func ErrorCode(err error) string {
 		return errNoModerator.Code()
 	case errors.Is(err, nextcloud.ErrSameUID):
 		return errSameUID.Code()
-	case errors.As(err, &ne) && ne.StatusCode == 507:
+	case errors.As(err, &ne) && ne.StatusCode == http.StatusInsufficientStorage:
 		return errQuota.Code()
 	case errors.Is(err, nextcloud.ErrForbidden):
 		return errForbidden.Code()
@@ -117,16 +119,20 @@ func (r *run) filesStart(ctx context.Context, it *store.TransferItem) error {
 			}
 		}
 		d.FilesID = id
+		if d.Before, err = r.holding(ctx, it.Ref); err != nil {
+			return err
+		}
+		d.BeforeRead = true
 		if err := r.save(ctx, it, stepRequested, "running", &d); err != nil {
 			return err
 		}
 	}
-	if d.Before == nil {
-		before, err := r.topFolders(ctx)
+	if !d.BeforeRead { // journaled before the step above read it
+		before, err := r.holding(ctx, it.Ref)
 		if err != nil {
 			return err
 		}
-		d.Before = append([]string{}, before...)
+		d.Before, d.BeforeRead = before, true
 	}
 	err := r.s.nc.As(r.t.Target).AcceptTransfer(ctx, d.FilesID)
 	if err != nil && !errors.Is(err, nextcloud.ErrNotFound) {
@@ -166,16 +172,13 @@ func (r *run) filesWait(ctx context.Context, it *store.TransferItem) error {
 		return nil
 	}
 	d := r.data(it)
-	outcome, err := r.filesOutcome(ctx, it.Ref, d.FilesID)
+	outcome, err := r.filesOutcome(ctx, it.Ref, d)
 	if err != nil {
 		return err
 	}
 	switch outcome {
 	case stepMoved:
-		if d.Folder, err = r.landedIn(ctx, it.Ref, d.Before); err != nil {
-			return err
-		}
-		return r.save(ctx, it, stepMoved, "done", &d)
+		return r.filesMoved(ctx, it, d)
 	case "failed":
 		if d.TooBig {
 			return errFilesNoSpace
@@ -183,17 +186,54 @@ func (r *run) filesWait(ctx context.Context, it *store.TransferItem) error {
 		return errFilesFailed
 	}
 	if time.Now().After(time.Unix(d.WaitSince, 0).Add(r.s.opt.FilesWait)) {
-		return errFilesTimeout
+		return r.filesGiveUp(ctx, it, d)
 	}
 	return errWaiting
+}
+
+// filesGiveUp ends a files transfer that Nextcloud's background jobs did
+// not run in time: the target rejects it, which deletes Nextcloud's
+// request, so that its job can no longer move the files once AssoKit has
+// said they stayed (TransferOwnershipController::reject deletes the row the
+// job reads). A 404 means the job took it meanwhile: its outcome is read
+// once more.
+func (r *run) filesGiveUp(ctx context.Context, it *store.TransferItem, d itemData) error {
+	err := r.s.nc.As(r.t.Target).RejectTransfer(ctx, d.FilesID)
+	if err == nil {
+		return errFilesTimeout
+	}
+	if !errors.Is(err, nextcloud.ErrNotFound) {
+		return err
+	}
+	outcome, err := r.filesOutcome(ctx, it.Ref, d)
+	if err != nil {
+		return err
+	}
+	if outcome != stepMoved {
+		return errFilesTimeout
+	}
+	return r.filesMoved(ctx, it, d)
+}
+
+// filesMoved journals a files item as moved, with the folder the files
+// landed in.
+func (r *run) filesMoved(ctx context.Context, it *store.TransferItem, d itemData) error {
+	var err error
+	if d.Folder, err = r.landedIn(ctx, it.Ref, d.Before); err != nil {
+		return err
+	}
+	return r.save(ctx, it, stepMoved, "done", &d)
 }
 
 // landedIn finds, in the target's files, the folder Nextcloud moved p
 // into. Nextcloud names it in the target's language ("Transferred from X on
 // DATE", "Transféré de X à DATE", fixtures 381–382), so it is read back,
-// not guessed: a top-level folder that was not there when the transfer was
-// accepted (before), other than the folder of the contacts exports, and,
-// unless p is the whole home, holds p's name.
+// not guessed: a top-level folder, other than the folder of the contacts
+// exports and those that held p's name already before the transfer was
+// accepted (before, see holding), that holds p's name now; for the whole
+// home, a top-level folder that was not there before. Transfers accepted in
+// the same second land in the same folder (fixture 128), so a folder that
+// one item's files created may be where the next one's land.
 func (r *run) landedIn(ctx context.Context, p string, before []string) (string, error) {
 	dst := r.s.nc.As(r.t.Target)
 	list, err := dst.ListFiles(ctx, "/", false)
@@ -211,46 +251,72 @@ func (r *run) landedIn(ctx context.Context, p string, before []string) (string, 
 		if p == "/" {
 			return strings.TrimPrefix(f.Path, "/"), nil
 		}
-		inside, err := dst.ListFiles(ctx, f.Path, false)
-		if err != nil {
-			return "", err
-		}
-		for _, g := range inside {
-			if path.Base(g.Path) == path.Base(p) && g.Path != f.Path {
-				return strings.TrimPrefix(f.Path, "/"), nil
-			}
+		if ok, err := holds(ctx, dst, f.Path, path.Base(p)); err != nil || ok {
+			return strings.TrimPrefix(f.Path, "/"), err
 		}
 	}
 	return "", nil
 }
 
-// topFolders lists the top-level folders of the target's own files.
-func (r *run) topFolders(ctx context.Context) ([]string, error) {
-	list, err := r.s.nc.As(r.t.Target).ListFiles(ctx, "/", false)
+// holds reports whether the folder dir of c's files holds an entry named
+// name.
+func holds(ctx context.Context, c *nextcloud.Client, dir, name string) (bool, error) {
+	inside, err := c.ListFiles(ctx, dir, false)
+	if err != nil {
+		return false, err
+	}
+	for _, g := range inside {
+		if path.Base(g.Path) == name && g.Path != dir {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// holding lists the top-level folders of the target's files where p
+// cannot be found to have landed: for the whole home ("/") all of them,
+// else those that already hold an entry named like p.
+func (r *run) holding(ctx context.Context, p string) ([]string, error) {
+	dst := r.s.nc.As(r.t.Target)
+	list, err := dst.ListFiles(ctx, "/", false)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, f := range list {
-		if f.IsDir && f.Path != "/" {
+		if !f.IsDir || f.Path == "/" {
+			continue
+		}
+		if p == "/" {
+			out = append(out, f.Path)
+			continue
+		}
+		ok, err := holds(ctx, dst, f.Path, path.Base(p))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			out = append(out, f.Path)
 		}
 	}
 	return out, nil
 }
 
-// filesOutcome tells whether the files transfer id finished: "moved",
-// "failed", or "" while it waits. A transfer notification other than the
-// request says it finished; whether the files left the source tells how
-// (the notification's text is in the user's language).
-func (r *run) filesOutcome(ctx context.Context, p, id string) (string, error) {
+// filesOutcome tells whether the files transfer of p (journal d) finished:
+// "moved", "failed", or "" while it waits. A transfer notification other
+// than the request says it finished; whether the files left the source
+// tells how (the notification's text is in the user's language). A folder
+// found at the source again after a "finished" notification is a copy put
+// back (a sync client of the departing member uploading it again) if the
+// target's files hold it in a new place: it moved.
+func (r *run) filesOutcome(ctx context.Context, p string, d itemData) (string, error) {
 	notes, err := r.s.nc.As(r.t.Target).Notifications(ctx)
 	if err != nil {
 		return "", err
 	}
 	finished := false
 	for _, n := range notes {
-		if n.IsTransfer(id) && !n.IsTransferRequest() {
+		if n.IsTransfer(d.FilesID) && !n.IsTransferRequest() {
 			finished = true
 		}
 	}
@@ -261,10 +327,16 @@ func (r *run) filesOutcome(ctx context.Context, p, id string) (string, error) {
 	switch {
 	case left:
 		return stepMoved, nil
-	case finished:
-		return "failed", nil
+	case !finished:
+		return "", nil
+	case p == "/":
+		return "failed", nil // any new folder of the target's could pass for the home
 	}
-	return "", nil
+	folder, err := r.landedIn(ctx, p, d.Before)
+	if err != nil || folder == "" {
+		return "failed", err
+	}
+	return stepMoved, nil
 }
 
 // filesLeft reports whether the source no longer holds p (for "/": whether

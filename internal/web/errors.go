@@ -51,6 +51,7 @@ var statusTable = []struct {
 	{"paheko_refused", http.StatusBadGateway},
 	{"paheko_key_read_only", http.StatusBadGateway},
 	{"paheko_not_paheko", http.StatusBadGateway},
+	{"paheko_moved", http.StatusBadGateway},
 	{"signon_secret_from_host", http.StatusConflict},
 	{"transfer_same_account", http.StatusBadRequest},
 	{"transfer_unknown_account", http.StatusBadRequest},

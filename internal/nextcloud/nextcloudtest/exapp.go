@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -418,12 +419,18 @@ func (s *Server) notify(o *ocsReq, a *ExApp) {
 	params, _ := o.body["params"].(map[string]any)
 	sp, _ := params["subject_params"].(map[string]any)
 	str := func(m map[string]any, k string) string { v, _ := m[k].(string); return v }
+	obj := func(k string) map[string]any { v, _ := sp[k].(map[string]any); return v }
+	subject, okS := exAppNotifierText(str(sp, "rich_subject"), obj("rich_subject_params"))
+	message, okM := exAppNotifierText(str(sp, "rich_message"), obj("rich_message_params"))
 	s.mu.Lock()
 	n := Notification{App: a.ID, User: o.who.user, ObjectType: "app_api", ObjectID: str(params, "object_id"),
-		Subject: str(sp, "rich_subject"), Message: str(sp, "rich_message"), Link: str(sp, "link"),
-		subjectRich: str(sp, "rich_subject"), messageRich: str(sp, "rich_message")}
-	s.addNoteLocked(n)
-	n = s.notes[len(s.notes)-1]
+		Subject: subject, Message: message, Link: str(sp, "link"),
+		subjectRich: str(sp, "rich_subject"), messageRich: str(sp, "rich_message"),
+		subjectParams: obj("rich_subject_params"), messageParams: obj("rich_message_params")}
+	if okS && okM {
+		s.addNoteLocked(n)
+		n = s.notes[len(s.notes)-1]
+	}
 	s.mu.Unlock()
 	o.ok(map[string]any{"app": a.ID, "user": n.User, "datetime": n.Time.UTC().Format("2006-01-02T15:04:05+00:00"),
 		"object_type": "app_api", "object_id": n.ObjectID, "subject": "", "message": "", "link": "", "icon": ""})
@@ -572,3 +579,41 @@ func sortedMenus(a *ExApp) []TopMenuEntry {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
+
+// exAppNotifierText is a subject or message as AppAPI's ExAppNotifier
+// shows it: passed through Nextcloud's l10n ($l->t(), whose L10NString
+// answers a fixed text for any '|' and ends in vsprintf, where "%%" is '%'
+// and any other '%' is a format that fails for want of arguments), then
+// through the rich-object validator, which wants a parameter for every
+// {word} (AppAPI lib/Notifications/ExAppNotifier.php; Nextcloud
+// lib/private/L10N/L10NString.php, lib/private/RichObjectStrings/Validator.php).
+// ok is false for a notification Nextcloud never shows (assumed, not
+// captured: the notifier fails while preparing it).
+func exAppNotifierText(text string, params map[string]any) (shown string, ok bool) {
+	if strings.Contains(text, "|") {
+		return "Can not use pipe character in translations", true
+	}
+	var b strings.Builder
+	for i := 0; i < len(text); i++ {
+		if text[i] != '%' {
+			b.WriteByte(text[i])
+			continue
+		}
+		if i+1 < len(text) && text[i+1] == '%' {
+			b.WriteByte('%')
+			i++
+			continue
+		}
+		return "", false
+	}
+	for _, m := range richPlaceholder.FindAllStringSubmatch(b.String(), -1) {
+		if _, ok := params[m[1]]; !ok {
+			return "", false
+		}
+	}
+	return richText(b.String(), params, false), true
+}
+
+// richPlaceholder is a placeholder as Nextcloud's rich-object validator
+// finds them.
+var richPlaceholder = regexp.MustCompile(`(?i)\{([a-z0-9]+)\}`)
