@@ -57,5 +57,9 @@ test('an English-speaking member reads English', async () => {
 	await signIn(page, 'nathan')
 	await page.getByText('Hello Nathan Lefebvre!').waitFor({ timeout: 15000 })
 	await page.getByText('What AssoKit offers').waitFor()
+	// Nextcloud names AssoKit's top-menu entries from AssoKit's l10n/,
+	// in each user's language.
+	const menu = await page.locator('#header-start__appmenu a').allInnerTexts()
+	assert.ok(menu.includes('Discover') && !menu.includes('Découvrir'), menu.join(', '))
 	await page.close()
 })

@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { signIn, startDemo, stopDemo } from './demo.mjs'
+import { checkButtonsWhole, checkNoSideScroll } from './harness.mjs'
 
 let env
 
@@ -69,6 +70,11 @@ test('the admin moves a departing member\'s data to another account', async () =
 	await items.getByText('Conversation : Arrosage').waitFor()
 	assert.equal(await items.getByText('Chloé Michel modère maintenant la conversation ; Hugo Moreau y est toujours').count(), 3)
 	await page.locator('[data-ended]').getByText(/^Terminé, le /).waitFor()
+	// On a phone, the report and the history are readable whole.
+	await page.setViewportSize({ width: 390, height: 844 })
+	await page.waitForTimeout(300)
+	await checkNoSideScroll(page)
+	await checkButtonsWhole(page)
 	// The home page tells the last transfer, with names.
 	await page.goto(env.baseURL + '/index.php/apps/app_api/embedded/assokit/assokit')
 	await page.locator('[data-feature="transfer"] [data-status]').getByText(/^Dernier transfert, de Hugo Moreau vers Chloé Michel : terminé le /).waitFor({ timeout: 15000 })
