@@ -44,6 +44,20 @@ func (e laterError) Error() string { return fmt.Sprintf("waiting, due again in %
 // its attempts.
 func Later(d time.Duration) error { return laterError{d} }
 
+// Final reports whether the queue runs job no more once its handler
+// returned err: err is neither nil nor Later, and it is permanent or job
+// was on its last attempt. A handler that keeps a state of its own (a
+// transfer's) settles it then, for nothing will run it again.
+func Final(job store.Job, err error) bool {
+	if err == nil {
+		return false
+	}
+	if _, later := errors.AsType[laterError](err); later {
+		return false
+	}
+	return isPermanent(err) || job.Attempts >= job.MaxAttempts
+}
+
 // ErrPanicked is the failure of work that panicked: a bug, or an answer
 // nobody foresaw. Retrying would panic again, so it is permanent. A job
 // failed by a panic has its last error start with its code.
@@ -209,7 +223,7 @@ func (q *Queue) RunOne(ctx context.Context) (bool, error) {
 		err = q.st.CompleteJob(wctx, job)
 	case isLater:
 		err = q.st.SnoozeJob(wctx, job, time.Now().Add(later.d))
-	case isPermanent(runErr) || job.Attempts >= job.MaxAttempts:
+	case Final(job, runErr):
 		if pe, ok := errors.AsType[*panicError](runErr); ok {
 			log.ErrorContext(ctx, "job panicked", "error", runErr, "stack", string(pe.stack))
 		}

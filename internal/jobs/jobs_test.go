@@ -153,3 +153,26 @@ func TestPanicFailsTheJobNotTheProcess(t *testing.T) {
 		t.Error("the next job did not run")
 	}
 }
+
+// TestFinal says when the queue runs a job no more after an outcome.
+func TestFinal(t *testing.T) {
+	transient := errors.New("nextcloud unreachable")
+	cases := []struct {
+		name     string
+		attempts int
+		err      error
+		want     bool
+	}{
+		{"success", 5, nil, false},
+		{"waiting, last attempt", 5, Later(time.Second), false},
+		{"transient, attempts left", 4, transient, false},
+		{"transient, last attempt", 5, transient, true},
+		{"permanent, attempts left", 1, Permanent(transient), true},
+		{"panic, attempts left", 1, &panicError{value: "boom"}, true},
+	}
+	for _, c := range cases {
+		if got := Final(store.Job{Attempts: c.attempts, MaxAttempts: 5}, c.err); got != c.want {
+			t.Errorf("%s: Final = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

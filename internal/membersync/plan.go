@@ -109,6 +109,7 @@ const (
 	NoticeDisabled       = "account_disabled"       // unlinked; the member stays
 	NoticeDeleted        = "account_deleted"        // unlinked; the member stays
 	NoticeReplaced       = "account_replaced"       // same uid, another account: unlinked
+	NoticeUnverified     = "account_unverified"     // changed before its first sign-in: maybe another account, unlinked
 	NoticeMemberGone     = "member_gone"            // linked member deleted in Paheko: created again
 	NoticeIDReused       = "member_id_reused"       // linked id now holds someone else
 	NoticeProtected      = "member_protected"       // admin member: its name and e-mail no longer follow
@@ -189,9 +190,7 @@ func MakePlan(in Input) Plan {
 
 	for _, a := range accounts {
 		seen[a.UID] = true
-		if a.Name == "" {
-			a.Name = a.UID
-		}
+		a.Name = accountName(a)
 		l, linked := links[a.UID]
 		if !a.Enabled {
 			if linked {
@@ -214,8 +213,12 @@ func MakePlan(in Input) Plan {
 				pl.unlink(l, a.Name, NoticeMemberGone, false)
 			case !sameIdentity(m, l, a, in.UseUID):
 				pl.unlink(l, a.Name, NoticeIDReused, false)
-			case l.FirstLogin != 0 && a.FirstLogin != l.FirstLogin:
-				pl.unlink(l, a.Name, NoticeReplaced, true)
+			case !SameAccount(l, a):
+				reason := NoticeReplaced
+				if l.FirstLogin == 0 {
+					reason = NoticeUnverified
+				}
+				pl.unlink(l, a.Name, reason, true)
 			default:
 				pl.planLinked(a, l, m)
 				continue
@@ -271,6 +274,34 @@ func (pl *planner) unlink(l Link, name, reason string, clear bool) {
 	pl.p.Notices = append(pl.p.Notices, n)
 	delete(pl.linkedMember, l.MemberID)
 	pl.releasedNow[l.MemberID] = true
+}
+
+// SameAccount reports whether account a is still the account link l was
+// made for. Nextcloud gives a deleted account's uid to whoever is created
+// next with it; only firstLoginTimestamp tells two accounts apart, and only
+// once the former one had signed in. Before that, a name or an e-mail
+// other than the one recorded (which only an admin can change, or a new
+// account bring) is taken as another account: a member is never handed to
+// someone who may not be its person. a.Name is the display name, or the
+// uid when it has none (accountName); an empty e-mail on either side is
+// not compared.
+func SameAccount(l Link, a Account) bool {
+	if l.FirstLogin != 0 {
+		return a.FirstLogin == l.FirstLogin
+	}
+	if accountName(a) != l.Name {
+		return false
+	}
+	return a.Email == "" || l.Email == "" || fold(a.Email) == fold(l.Email)
+}
+
+// accountName is the name AssoKit gives account a's member: its display
+// name, or its uid when it has none.
+func accountName(a Account) string {
+	if a.Name == "" {
+		return a.UID
+	}
+	return a.Name
 }
 
 // sameIdentity reports whether member m is still the one linked: its

@@ -34,6 +34,11 @@ func (s *Service) Answer(ctx context.Context, uid string, memberID int, confirm 
 		return Report{Notices: []Notice{}}, ErrNoProposal
 	}
 	d := store.PahekoDecision{UID: uid, MemberID: memberID, Decision: store.DecisionRefused, Actor: actor}
+	for _, a := range in.Accounts {
+		if a.UID == uid {
+			d.Name, d.Email, d.FirstLogin = accountName(a), a.Email, a.FirstLogin
+		}
+	}
 	if confirm {
 		d.Decision = store.DecisionConfirmed
 	}

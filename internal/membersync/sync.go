@@ -107,7 +107,8 @@ func (s *Service) Settings(ctx context.Context) (Settings, error) {
 	return st, nil
 }
 
-// SettingsInput is what an admin saves. An empty Secret keeps the stored one.
+// SettingsInput is what an admin saves. An empty Secret keeps the stored
+// one while the address leads to the same server.
 type SettingsInput struct {
 	URL             string `json:"url"`
 	Key             string `json:"key"`
@@ -128,7 +129,13 @@ func (s *Service) SaveSettings(ctx context.Context, in SettingsInput, admin stri
 	if err != nil {
 		return err
 	}
-	if in.Category != 0 {
+	keep, err := s.secretFollows(ctx, in.URL)
+	if err != nil {
+		return err
+	}
+	// Without a secret for this server, the category is checked once the
+	// secret is entered: the stored one never goes to another host.
+	if in.Category != 0 && (in.Secret != "" || keep) {
 		secret := in.Secret
 		if secret == "" {
 			cur, err := s.Settings(ctx)
@@ -137,9 +144,12 @@ func (s *Service) SaveSettings(ctx context.Context, in SettingsInput, admin stri
 			}
 			secret = cur.secret
 		}
+		if secret == "" {
+			return ErrNotConfigured // the category cannot be checked without the key's password
+		}
 		pc, err := paheko.New(paheko.Config{URL: in.URL, Key: in.Key, Secret: secret, HTTPClient: s.http})
 		if err != nil {
-			return ErrBadCategory
+			return ErrBadURL
 		}
 		if err := CheckCategory(ctx, pc, in.Category); err != nil {
 			return err
@@ -147,10 +157,40 @@ func (s *Service) SaveSettings(ctx context.Context, in SettingsInput, admin stri
 	}
 	values := map[string]string{keyURL: in.URL, keyKey: in.Key, keyAdmin: admin,
 		keyInterval: strconv.Itoa(in.IntervalSeconds), keyCategory: strconv.Itoa(in.Category)}
-	if in.Secret != "" {
+	switch {
+	case in.Secret != "":
 		values[keySecret] = in.Secret
+	case !keep:
+		values[keySecret] = ""
 	}
 	return s.store.SetSettings(ctx, values)
+}
+
+// ErrHostSecretElsewhere refuses an address on another server while the
+// host set the API secret at deploy time: that secret is the host's to
+// change, and it never goes to another server.
+var ErrHostSecretElsewhere = errcode.New("paheko_host_secret_elsewhere", "membersync: the host set the API secret for another server")
+
+// secretFollows reports whether the stored API secret may stay with the
+// address to: only when it leads to the same server (paheko.SameHost).
+// Otherwise the secret is dropped and must be entered again, so that
+// neither "test the connection" nor the next sync sends it to another host;
+// a secret the host set cannot be dropped (ErrHostSecretElsewhere).
+func (s *Service) secretFollows(ctx context.Context, to string) (bool, error) {
+	cur, err := s.Settings(ctx)
+	if err != nil {
+		return false, err
+	}
+	if cur.URL == "" || paheko.SameHost(cur.URL, to) {
+		return true, nil
+	}
+	s.hostedMu.Lock()
+	fromHost := s.hosted != nil && s.hosted.err == nil && s.hosted.Secret != ""
+	s.hostedMu.Unlock()
+	if fromHost {
+		return false, ErrHostSecretElsewhere
+	}
+	return false, nil
 }
 
 // SetEnabled starts (after the preview) or pauses the sync.
@@ -228,8 +268,17 @@ func (s *Service) gatherState(ctx context.Context, in *Input) error {
 	if err != nil {
 		return err
 	}
+	accounts := map[string]Account{}
+	for _, a := range in.Accounts {
+		accounts[a.UID] = a
+	}
 	in.Decisions = map[Pair]string{}
 	for _, d := range decisions {
+		// A confirmation holds only for the account it was given for.
+		answeredFor := Link{Name: d.Name, Email: d.Email, FirstLogin: d.FirstLogin}
+		if a, ok := accounts[d.UID]; d.Decision == store.DecisionConfirmed && (!ok || !SameAccount(answeredFor, a)) {
+			continue
+		}
 		in.Decisions[Pair{d.UID, d.MemberID}] = d.Decision
 	}
 	pending, err := s.store.PahekoPendings(ctx)
@@ -369,7 +418,7 @@ func knownMembers(in Input) map[int]bool {
 // stopErrors are the errors that stop a run with a code of their own, in
 // the order they are looked for.
 var stopErrors = []*errcode.Error{ErrNotConfigured, ErrNoAdmin,
-	paheko.ErrUnreachable, paheko.ErrUnauthorized, paheko.ErrRights, paheko.ErrNotPaheko,
+	paheko.ErrUnreachable, paheko.ErrUnauthorized, paheko.ErrRights, paheko.ErrNotPaheko, paheko.ErrMoved,
 	nextcloud.ErrUnreachable, nextcloud.ErrUnauthorized, jobs.ErrPanicked}
 
 // ErrorCode is the stable code of an error that stopped a run: its own, or
@@ -436,7 +485,7 @@ func (s *Service) apply(ctx context.Context, pc *paheko.Client, plan Plan, known
 // stopsRun reports whether err concerns the whole run rather than one
 // member: Paheko unreachable or refusing the key, or AssoKit's own store.
 func stopsRun(err error) bool {
-	for _, e := range []error{paheko.ErrUnreachable, paheko.ErrUnauthorized, paheko.ErrRights, paheko.ErrNotPaheko, context.Canceled} {
+	for _, e := range []error{paheko.ErrUnreachable, paheko.ErrUnauthorized, paheko.ErrRights, paheko.ErrNotPaheko, paheko.ErrMoved, context.Canceled} {
 		if errors.Is(err, e) {
 			return true
 		}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"assokit/internal/errcode"
 	"assokit/internal/jobs"
 	"assokit/internal/membersync"
 	"assokit/internal/nextcloud"
@@ -122,10 +123,13 @@ func TestRunCreatesThenChangesNothing(t *testing.T) {
 func TestRenameAndEmailFollow(t *testing.T) {
 	b := newBridge(t, 2)
 	ctx := context.Background()
+	// user00 has signed in: a rename then is the same account's.
+	signedIn := time.Unix(1700000000, 0)
+	b.nc.AddUser(nextcloudtest.User{ID: "user00", DisplayName: "Bénévole 00", Email: "user00@asso.example", Enabled: true, LastLogin: signedIn})
 	if _, err := b.svc.Run(ctx, "poll", ""); err != nil {
 		t.Fatal(err)
 	}
-	b.nc.AddUser(nextcloudtest.User{ID: "user00", DisplayName: "Bénévole Renommée", Email: "nouvelle@asso.example", Enabled: true})
+	b.nc.AddUser(nextcloudtest.User{ID: "user00", DisplayName: "Bénévole Renommée", Email: "nouvelle@asso.example", Enabled: true, LastLogin: signedIn})
 	rep, err := b.svc.Run(ctx, "poll", "")
 	if err != nil || rep.Updated != 1 {
 		t.Fatalf("run %+v, %v", rep, err)
@@ -209,18 +213,21 @@ func TestLostCreateAnswerNeverDuplicates(t *testing.T) {
 
 // A deleted account's member loses its nextcloud_uid, and a new account
 // with the same uid never takes it over: within one run (the deletion not
-// seen) and across runs.
+// seen) and across runs, and when the former account never signed in (the
+// new one has, while AssoKit was down).
 func TestReusedUIDNeverTakesOverAMember(t *testing.T) {
 	first := time.Date(2026, 9, 1, 10, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name      string
 		seeDelete bool
-	}{{"deletion seen by a run", true}, {"deleted and re-created between two runs", false}} {
+		first     time.Time // the former account's first sign-in; zero: never
+	}{{"deletion seen by a run", true, first}, {"deleted and re-created between two runs", false, first},
+		{"the former account never signed in", false, time.Time{}}} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBridge(t, 0)
 			ctx := context.Background()
 			b.nc.AddUser(nextcloudtest.User{ID: "nathan", DisplayName: "Nathan Leroux", Email: "nathan@asso.example",
-				Enabled: true, LastLogin: first, FirstLogin: first})
+				Enabled: true, LastLogin: tc.first, FirstLogin: tc.first})
 			if _, err := b.svc.Run(ctx, "poll", ""); err != nil {
 				t.Fatal(err)
 			}
@@ -231,7 +238,9 @@ func TestReusedUIDNeverTakesOverAMember(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			b.nc.AddUser(nextcloudtest.User{ID: "nathan", DisplayName: "Nathan Petit", Email: "n.petit@asso.example", Enabled: true})
+			later := first.Add(24 * time.Hour)
+			b.nc.AddUser(nextcloudtest.User{ID: "nathan", DisplayName: "Nathan Petit", Email: "n.petit@asso.example", Enabled: true,
+				LastLogin: later, FirstLogin: later})
 			if _, err := b.svc.Run(ctx, "poll", ""); err != nil {
 				t.Fatal(err)
 			}
@@ -439,6 +448,64 @@ func TestCheckReadKeyAndMissingParts(t *testing.T) {
 	}
 }
 
+// TestSecretStaysWithItsServer changes only the address: the stored secret
+// is never sent to the new host.
+func TestSecretStaysWithItsServer(t *testing.T) {
+	b := newBridge(t, 1)
+	ctx := context.Background()
+	other := pahekotest.NewServer(t) // another host: another port of the loopback
+	keyOf := func() string { k, _ := b.svc.Settings(ctx); return k.Key }
+
+	// The same server written another way keeps the secret (and the
+	// category for new members is checked with it).
+	memberCategory := 10 + len(paheko.RoleCategories) // PrepareBridge's numbering
+	if err := b.svc.SaveSettings(ctx, membersync.SettingsInput{URL: b.pk.URL() + "/", Key: keyOf(), Category: memberCategory}, "camille"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := b.svc.Settings(ctx); !st.HasSecret {
+		t.Fatal("the secret was dropped for the same server")
+	}
+
+	if err := b.svc.SaveSettings(ctx, membersync.SettingsInput{URL: other.URL(), Key: keyOf(), Category: memberCategory}, "camille"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := b.svc.Settings(ctx); st.HasSecret || st.Configured() {
+		t.Errorf("settings after moving to another host: %+v", st)
+	}
+	if e := b.svc.Check(ctx).Error; e != "paheko_not_configured" {
+		t.Errorf("check after moving to another host: %q", e)
+	}
+	if _, err := b.svc.Run(ctx, "poll", ""); err == nil {
+		t.Error("a sync ran without a secret")
+	}
+	if n := other.RequestCount(); n != 0 {
+		t.Errorf("the new host got %d requests before its secret was entered", n)
+	}
+}
+
+// TestHostSecretStaysWithItsServer: a secret the host set is the host's to
+// change; the page cannot lead it to another server.
+func TestHostSecretStaysWithItsServer(t *testing.T) {
+	b := newBridge(t, 1)
+	ctx := context.Background()
+	other := pahekotest.NewServer(t)
+	if err := b.svc.UseHosted(membersync.Hosted{Secret: b.secret}); err != nil {
+		t.Fatal(err)
+	}
+	in := b.settings()
+	in.URL, in.Secret = other.URL(), ""
+	if err := b.svc.SaveSettings(ctx, in, "camille"); !errors.Is(err, membersync.ErrHostSecretElsewhere) {
+		t.Errorf("moving the host's secret to another server: %v", err)
+	}
+	if st, _ := b.svc.Settings(ctx); st.URL != b.pk.URL() || !st.HasSecret {
+		t.Errorf("settings after the refusal: %+v", st)
+	}
+	b.svc.Check(ctx)
+	if n := other.RequestCount(); n != 0 {
+		t.Errorf("the other server got %d requests", n)
+	}
+}
+
 // Each outcome of the check names its problem with a code the page
 // translates (js/src/l10n.js), and the admin by name when it is them.
 func TestCheckOutcomes(t *testing.T) {
@@ -525,4 +592,126 @@ func TestCheckOutcomes(t *testing.T) {
 // settings are the bridge's working settings.
 func (b *bridge) settings() membersync.SettingsInput {
 	return membersync.SettingsInput{URL: b.pk.URL(), Key: b.key, Secret: b.secret}
+}
+
+// A confirmation holds for the account an admin answered for, not for
+// another one given the same uid before the link was made (Paheko did not
+// answer, AssoKit was down): that one gets its own member.
+func TestConfirmationNotInheritedByAReusedUID(t *testing.T) {
+	b := newBridge(t, 0)
+	ctx := context.Background()
+	b.nc.AddUser(nextcloudtest.User{ID: "jeanne", DisplayName: "Jeanne Dupont", Email: "jeanne@asso.example", Enabled: true})
+	jeanneID, _ := b.pk.AddMember(pahekotest.Member{Fields: map[string]any{"nom": "DUPONT Jeanne", "email": "jeanne@asso.example"}})
+	if _, err := b.svc.Run(ctx, "poll", ""); err != nil {
+		t.Fatal(err)
+	}
+	b.pk.FailAfter(2, 503) // the confirmation is recorded, the link is not made
+	if _, err := b.svc.Answer(ctx, "jeanne", jeanneID, true, "camille"); membersync.ErrorCode(err) != "paheko_unreachable" {
+		t.Fatalf("answer while Paheko is down: %v", err)
+	}
+	b.nc.DeleteUser("jeanne")
+	b.nc.AddUser(nextcloudtest.User{ID: "jeanne", DisplayName: "Jeanne Petit", Email: "j.petit@asso.example", Enabled: true})
+	if _, err := b.svc.Run(ctx, "poll", ""); err != nil {
+		t.Fatal(err)
+	}
+	if id := b.memberOf(t, "jeanne"); id == jeanneID {
+		t.Error("the new account took the member confirmed for the former one")
+	}
+	if m, _ := b.pk.Member(jeanneID); m.Fields["nextcloud_uid"] != nil {
+		t.Errorf("the confirmed member was written for another account: %v", m.Fields)
+	}
+}
+
+// A run cut at any request, Paheko having done the work or not, then
+// resumed: every account has one member, the one carrying its uid and its
+// e-mail, and nothing is created twice.
+func TestRunCutAtEveryRequest(t *testing.T) {
+	for _, lose := range []bool{false, true} {
+		for cut := 0; cut <= 16; cut++ {
+			t.Run(fmt.Sprint("lose answer ", lose, ", cut at request ", cut+1), func(t *testing.T) {
+				b := newBridge(t, 3)
+				ctx := context.Background()
+				b.nc.AddUser(nextcloudtest.User{ID: "jd1", DisplayName: "Jean Dupont", Email: "jd1@asso.example", Enabled: true})
+				b.nc.AddUser(nextcloudtest.User{ID: "jd2", DisplayName: "Jean Dupont", Email: "jd2@asso.example", Enabled: true})
+				if lose {
+					b.pk.LoseAnswers(cut, 502)
+				} else {
+					b.pk.FailAfter(cut, 500)
+				}
+				var err error
+				for range 4 {
+					if _, err = b.svc.Run(ctx, "poll", ""); err == nil {
+						break
+					}
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				links, _ := b.st.PahekoLinks(ctx)
+				if len(links) != 7 {
+					t.Errorf("%d links, want 7", len(links))
+				}
+				for _, l := range links {
+					m, err := b.pk.Member(l.MemberID)
+					if err != nil || m.Fields["nextcloud_uid"] != l.UID {
+						t.Errorf("%s linked to member %d: %v", l.UID, l.MemberID, m.Fields)
+					}
+				}
+				for uid, n := range b.linkedMembers() {
+					if n != 1 {
+						t.Errorf("%s has %d members", uid, n)
+					}
+				}
+				if n := len(b.pk.Members()); n != 8 { // the 7 accounts' and Paheko's admin
+					t.Errorf("%d members in Paheko, want 8", n)
+				}
+			})
+		}
+	}
+}
+
+// The category of new members is checked when saved: one Paheko has,
+// without admin rights. A secret never given reads "enter the key", not
+// "wrong category".
+func TestSaveSettingsChecksTheCategory(t *testing.T) {
+	b := newUnsaved(t, 0)
+	ctx := context.Background()
+	pc, err := paheko.New(paheko.Config{URL: b.pk.URL(), Key: b.key, Secret: b.secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cats, err := pc.Categories(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var member, admin int
+	for _, c := range cats {
+		switch {
+		case c.Name == paheko.MemberCategory.Name:
+			member = c.ID
+		case c.Protected() && admin == 0:
+			admin = c.ID
+		}
+	}
+	if member == 0 || admin == 0 {
+		t.Fatalf("categories %+v", cats)
+	}
+	in := func(secret string, category int) membersync.SettingsInput {
+		return membersync.SettingsInput{URL: b.pk.URL(), Key: b.key, Secret: secret, Category: category}
+	}
+	for _, tc := range []struct {
+		name string
+		in   membersync.SettingsInput
+		want string
+	}{
+		{"unknown category", in(b.secret, 999), "paheko_category_invalid"},
+		{"admin category", in(b.secret, admin), "paheko_category_invalid"},
+		{"no secret given yet", in("", member), "paheko_not_configured"},
+		{"the members' category", in(b.secret, member), ""},
+	} {
+		err := b.svc.SaveSettings(ctx, tc.in, "camille")
+		if (tc.want == "" && err != nil) || (tc.want != "" && !errcode.Is(err, tc.want)) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
 }

@@ -266,13 +266,19 @@ func (p Path) String() string { return "/" + strings.Join(p, "/") }
 
 // url builds the absolute URL of p below Nextcloud's base: every segment is
 // escaped once (url.PathEscape), so that Nextcloud, which decodes a path
-// once, sees the segments as given. rawQuery is sent as is.
+// once, sees the segments as given; a segment "." or ".." stays a name and
+// never leads out of its collection. rawQuery is sent as is.
 func (c *Client) url(p Path, rawQuery string) string {
 	u := *c.base
 	base := strings.TrimSuffix(u.Path, "/")
 	escaped := make([]string, len(p))
 	for i, s := range p {
 		escaped[i] = url.PathEscape(s)
+		if s == "." || s == ".." {
+			// A name, not a step up: escaped dots are no dot segment
+			// (RFC 3986 §5.2.4 removes dot segments before decoding).
+			escaped[i] = strings.ReplaceAll(s, ".", "%2E")
+		}
 	}
 	u.Path = base + p.String()
 	u.RawPath = strings.TrimSuffix(c.base.EscapedPath(), "/") + "/" + strings.Join(escaped, "/")
@@ -281,12 +287,18 @@ func (c *Client) url(p Path, rawQuery string) string {
 }
 
 // hrefPath turns a DAV href (escaped, below the base URL, maybe absolute)
-// into its unescaped segments below the base, or false if it is not below
-// the base. Hrefs are compared decoded: Nextcloud escapes them in its own
-// way (lower-case hexadecimal, fewer characters than Go).
+// into its unescaped segments below the base. It refuses (false) an href
+// that would lead elsewhere once resolved: another scheme or host (an
+// absolute or "//host" href, user info), a path not below the base URL
+// ("@other.host/…" included), or a "." or ".." segment. Hrefs are compared
+// decoded: Nextcloud escapes them in its own way (lower-case hexadecimal,
+// fewer characters than Go).
 func (c *Client) hrefPath(href string) (Path, bool) {
 	u, err := url.Parse(href)
-	if err != nil {
+	if err != nil || u.Opaque != "" || u.User != nil {
+		return nil, false
+	}
+	if (u.Scheme != "" || u.Host != "") && (!strings.EqualFold(u.Scheme, c.base.Scheme) || !strings.EqualFold(u.Host, c.base.Host)) {
 		return nil, false
 	}
 	rest, ok := strings.CutPrefix(u.Path, strings.TrimSuffix(c.base.Path, "/")+"/")
@@ -295,9 +307,31 @@ func (c *Client) hrefPath(href string) (Path, bool) {
 	}
 	var p Path
 	for _, s := range strings.Split(rest, "/") {
-		if s != "" {
-			p = append(p, s)
+		switch s {
+		case "":
+			continue
+		case ".", "..":
+			return nil, false
 		}
+		p = append(p, s)
 	}
 	return p, true
+}
+
+// under returns the segments of p below the collection base (a last empty
+// segment of base, its trailing "/", is ignored), or false when p is not
+// inside base.
+func (p Path) under(base Path) (Path, bool) {
+	if n := len(base); n > 0 && base[n-1] == "" {
+		base = base[:n-1]
+	}
+	if len(p) < len(base) {
+		return nil, false
+	}
+	for i := range base {
+		if p[i] != base[i] {
+			return nil, false
+		}
+	}
+	return p[len(base):], true
 }

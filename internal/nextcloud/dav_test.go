@@ -18,8 +18,8 @@ func FuzzURLRoundTrip(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, seg string) {
-		if seg == "" || strings.Contains(seg, "/") {
-			return // not one path segment
+		if seg == "" || seg == "." || seg == ".." || strings.Contains(seg, "/") {
+			return // not one path segment: hrefPath refuses dot segments
 		}
 		u := c.url(NCPath("/remote.php/dav/files", seg, "x"), "")
 		p, ok := c.hrefPath(u)
@@ -46,8 +46,8 @@ func FuzzQuota(f *testing.F) {
 	})
 }
 
-// TestQuota reads the quota objects of the captures (330–332) and the one
-// of an account whose storage was never set up.
+// TestQuota reads the quota objects of the captures (330–332) and those
+// of an account whose storage was never set up, with and without a quota.
 func TestQuota(t *testing.T) {
 	cases := []struct {
 		raw       string
@@ -57,6 +57,10 @@ func TestQuota(t *testing.T) {
 		{`{"free":-3,"used":0,"total":-3,"relative":0,"quota":-3}`, -3, true},
 		{`{"free":52428800,"used":0,"total":52428800,"relative":0,"quota":52428800}`, 52428800, false},
 		{`{"quota":"none","used":0}`, 0, true},
+		// Storage never set up but a quota set: no "free" (upstream
+		// AUserDataOCSController::fillStorageInfo, no capture).
+		{`{"quota":52428800,"used":0}`, 52428800, false},
+		{`{"quota":-3,"used":0}`, 0, true},
 	}
 	for _, c := range cases {
 		var a Account

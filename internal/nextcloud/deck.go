@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -164,7 +163,7 @@ func (c *Client) deckCall(ctx context.Context, method string, p Path, in, out an
 		return err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	raw, err := readAtMost(resp.Body, ListingLimit)
 	if err != nil {
 		return fmt.Errorf("nextcloud: %s %s: read: %w", method, path, err)
 	}

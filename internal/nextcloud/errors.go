@@ -3,6 +3,7 @@ package nextcloud
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -17,7 +18,29 @@ var (
 	ErrForbidden    = errors.New("nextcloud: forbidden for this user")
 	ErrUnreachable  = errcode.New("nextcloud_unreachable", "nextcloud: unreachable")
 	ErrConflict     = errors.New("nextcloud: already exists")
+	ErrTooLarge     = errcode.New("nextcloud_too_large", "nextcloud: the answer is larger than AssoKit reads")
 )
+
+// What AssoKit reads of one answer at most, sized for an association (50
+// accounts, 40 GB, tens of thousands of files and events). Past it, the
+// call fails with ErrTooLarge, naming what was read: never a silent cut.
+const (
+	ListingLimit = 64 << 20 // a listing: PROPFIND, calendar REPORT, OCS answer
+	ObjectLimit  = 20 << 20 // one calendar object or card (a card with a large photo)
+)
+
+// readAtMost reads r to its end, or fails with ErrTooLarge once past limit
+// bytes.
+func readAtMost(r io.Reader, limit int64) ([]byte, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(raw)) > limit {
+		return nil, fmt.Errorf("%w (over %d MiB)", ErrTooLarge, limit>>20)
+	}
+	return raw, nil
+}
 
 // Error is a failed request to Nextcloud. Its text never holds a secret or a
 // query string; Body is the start of what Nextcloud answered.

@@ -2,6 +2,7 @@ package nextcloud_test
 
 import (
 	"context"
+	"io"
 	"path"
 	"strings"
 	"testing"
@@ -65,7 +66,7 @@ func TestIdentifiersEscapedOnce(t *testing.T) {
 			if err := as.Mkdir(ctx, c.folder); err != nil {
 				t.Fatal(err)
 			}
-			if err := as.Upload(ctx, p, strings.NewReader("contenu")); err != nil {
+			if err := as.Upload(ctx, p, strings.NewReader("contenu"), int64(len("contenu"))); err != nil {
 				t.Fatal(err)
 			}
 			list, err := as.ListFiles(ctx, "/", true)
@@ -100,8 +101,10 @@ func TestIdentifiersEscapedOnce(t *testing.T) {
 					if err != nil || len(objs) != 1 || objs[0].Name != c.object {
 						t.Fatalf("calendar objects = %+v, %v", objs, err)
 					}
-				} else if exp, err := as.ExportAddressBook(ctx, c.coll); err != nil || string(exp) != data {
-					t.Fatalf("export = %q, %v", exp, err)
+				} else if exp, err := as.ExportAddressBook(ctx, c.coll); err != nil {
+					t.Fatalf("export: %v", err)
+				} else if raw, _ := io.ReadAll(exp); exp.Close() != nil || string(raw) != data {
+					t.Fatalf("export = %q", raw)
 				}
 				if err := as.Share(ctx, kind, c.coll, []nextcloud.Sharee{nextcloud.UserSharee("bob", true)}); err != nil {
 					t.Fatalf("%s: share: %v", kind, err)

@@ -3,6 +3,7 @@ package nextcloud
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -36,11 +37,16 @@ func FuzzMultistatus(f *testing.F) {
 				}
 			}
 		}
-		for _, r := range resps {
-			alice.hrefPath(r.Href)
-			r.text("getetag")
-			r.text("calendar-data")
-			r.text("mount-type")
+		for _, f := range alice.filesOf(resps) {
+			if !strings.HasPrefix(f.Path, "/") || strings.Contains(f.Path, "/../") || strings.HasSuffix(f.Path, "/..") {
+				t.Errorf("file path %q leaves the user's files", f.Path)
+			}
+		}
+		coll := alice.collPath(Calendars, "work")
+		for _, o := range alice.objectsOf(coll, resps) {
+			if o.Name == "" || o.Name == "." || o.Name == ".." || strings.Contains(o.Name, "/") {
+				t.Errorf("object name %q is not one name in the collection", o.Name)
+			}
 		}
 	})
 }
@@ -71,6 +77,7 @@ func FuzzDecodeOCS(f *testing.F) {
 		}
 		resp := &http.Response{StatusCode: status, Header: http.Header{"Retry-After": {"120"}}}
 		outs := []any{&Account{}, &[]UserNotification{}, &[]Share{}, &[]string{}, &map[string]json.RawMessage{},
+			&[]Conversation{}, &Conversation{}, &[]TalkParticipant{},
 			&struct {
 				Users json.RawMessage `json:"users"`
 			}{}}
@@ -79,5 +86,21 @@ func FuzzDecodeOCS(f *testing.F) {
 				t.Fatalf("status %d accepted", status)
 			}
 		}
+	})
+}
+
+// FuzzDeckAnswer reads any answer of Deck's API (seeds: fixtures
+// nextcloud-32-more 426, 432, 438, 439) into the shapes AssoKit decodes: an
+// owner is an object in listings and a bare uid after transferOwner.
+func FuzzDeckAnswer(f *testing.F) {
+	f.Add([]byte(`{"id":2,"title":"Bureau","owner":"lea","acl":[{"id":1,"participant":{"uid":"chloe"},"type":0}]}`))
+	f.Add([]byte(`[{"id":3,"title":"À faire","cards":[{"id":1,"title":"x","owner":{"uid":"hugo","displayname":"Hugo"}}]}]`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var boards []Board
+		json.Unmarshal(raw, &boards)
+		var board Board
+		json.Unmarshal(raw, &board)
+		var stacks []Stack
+		json.Unmarshal(raw, &stacks)
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 )
@@ -41,7 +40,7 @@ func (c *Client) ocs(ctx context.Context, method string, path Path, query url.Va
 		return err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	raw, err := readAtMost(resp.Body, ListingLimit)
 	if err != nil {
 		return fmt.Errorf("nextcloud: %s %s: read: %w", method, fullPath.String(), err)
 	}

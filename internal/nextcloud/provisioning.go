@@ -27,7 +27,9 @@ type Account struct {
 
 // Quota is an account's storage as the provisioning API gives it (fixtures
 // 330–332): bytes free and used; Nextcloud writes -3 for "no quota". An
-// account whose storage was never set up has no numbers ("quota":"none").
+// account whose storage was never set up has no "free", only its quota:
+// "none", or bytes, and then what is free is that quota (upstream
+// AUserDataOCSController::fillStorageInfo, no capture).
 type Quota struct {
 	Free  int64 `json:"free"`
 	Used  int64 `json:"used"`
@@ -42,16 +44,21 @@ func (q Quota) Unlimited() bool { return !q.Known || q.Free < 0 }
 // a string and whose "free" may be missing.
 func (q *Quota) UnmarshalJSON(b []byte) error {
 	var raw struct {
-		Free *float64 `json:"free"`
-		Used float64  `json:"used"`
+		Free  *float64        `json:"free"`
+		Used  float64         `json:"used"`
+		Quota json.RawMessage `json:"quota"`
 	}
 	if json.Unmarshal(b, &raw) != nil {
 		*q = Quota{}
 		return nil // an unexpected shape is an unknown quota, not a failed read
 	}
 	*q = Quota{Used: int64(raw.Used), Known: raw.Free != nil}
-	if raw.Free != nil {
+	var limit float64
+	switch {
+	case raw.Free != nil:
 		q.Free = int64(*raw.Free)
+	case json.Unmarshal(raw.Quota, &limit) == nil && limit >= 0:
+		q.Free, q.Known = max(int64(limit)-q.Used, 0), true
 	}
 	return nil
 }

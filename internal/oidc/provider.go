@@ -21,6 +21,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"assokit/internal/errcode"
+	"assokit/internal/membersync"
 	"assokit/internal/nextcloud"
 	"assokit/internal/paheko"
 	"assokit/internal/store"
@@ -196,9 +197,7 @@ func (p *Provider) Authorize(ctx context.Context, uid string, q url.Values) (str
 	if !acc.Enabled || paheko.RoleFor(acc.Groups) == "" {
 		return "", ErrNoRole
 	}
-	if _, err := p.store.PahekoLinkOf(ctx, uid); errors.Is(err, store.ErrNotFound) {
-		return "", ErrNotLinked
-	} else if err != nil {
+	if _, err := p.linkedMember(ctx, acc); err != nil {
 		return "", err
 	}
 	// Sign-ons are rare: this is the moment to drop long-expired codes and tokens.
@@ -344,14 +343,34 @@ func (p *Provider) UserInfo(ctx context.Context, token string) (map[string]any, 
 	if acc.Email != "" {
 		info["email"] = acc.Email
 	}
-	link, err := p.store.PahekoLinkOf(ctx, uid)
+	member, err := p.linkedMember(ctx, acc)
 	switch {
 	case err == nil:
-		info["paheko_member"] = link.MemberID
-	case !errors.Is(err, store.ErrNotFound):
+		info["paheko_member"] = member
+	case !errors.Is(err, ErrNotLinked):
 		return nil, err
 	}
 	return info, nil
+}
+
+// linkedMember returns the id of the member AssoKit linked to account acc,
+// or ErrNotLinked when there is none, or when the link was made for another
+// account that had the same uid (membersync.SameAccount: another first
+// sign-in, or another name or e-mail before any): the next sync drops that
+// link, and until then nobody is signed in as that member.
+func (p *Provider) linkedMember(ctx context.Context, acc nextcloud.Account) (int, error) {
+	l, err := p.store.PahekoLinkOf(ctx, acc.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, ErrNotLinked
+	}
+	if err != nil {
+		return 0, err
+	}
+	if !membersync.SameAccount(membersync.Link{Name: l.Name, Email: l.Email, FirstLogin: l.FirstLogin},
+		membersync.Account{UID: acc.ID, Name: acc.DisplayName, Email: acc.Email, FirstLogin: acc.FirstLogin}) {
+		return 0, ErrNotLinked
+	}
+	return l.MemberID, nil
 }
 
 // idToken signs the id_token with the newest key.

@@ -29,6 +29,12 @@ var redirectURI = pahekoURL + "/admin/login.php?oidc"
 
 func newProvider(t *testing.T) (*oidc.Provider, *nextcloudtest.Server, *time.Time) {
 	t.Helper()
+	return newProviderLinked(t, store.PahekoLink{UID: "jeanne", MemberID: 7, Name: "Jeanne Trésorière"})
+}
+
+// newProviderLinked is newProvider with jeanne's link given.
+func newProviderLinked(t *testing.T, jeanne store.PahekoLink) (*oidc.Provider, *nextcloudtest.Server, *time.Time) {
+	t.Helper()
 	nc := nextcloudtest.NewServer(t)
 	nc.InstallExApp(nextcloudtest.ExApp{ID: "assokit", Version: "0.1.0", Secret: "test-secret"})
 	nc.AddGroup("paheko_compta")
@@ -41,7 +47,7 @@ func newProvider(t *testing.T) (*oidc.Provider, *nextcloudtest.Server, *time.Tim
 	}
 	t.Cleanup(func() { st.Close() })
 	// jeanne's member is n°7 in Paheko; lea has none yet.
-	if err := st.SavePahekoLink(context.Background(), store.PahekoLink{UID: "jeanne", MemberID: 7, Name: "Jeanne Trésorière"}); err != nil {
+	if err := st.SavePahekoLink(context.Background(), jeanne); err != nil {
 		t.Fatal(err)
 	}
 	client, err := nextcloud.New(nextcloud.Config{BaseURL: nc.URL(), AppID: "assokit", AppSecret: "test-secret", AppVersion: "0.1.0", AAVersion: "32.0.0"})
@@ -325,7 +331,7 @@ func jwkKey(k map[string]string) any {
 func TestTokensOnlyForAccountsStillAllowed(t *testing.T) {
 	p, nc, _ := newProvider(t)
 	ctx := context.Background()
-	jeanne := nextcloudtest.User{ID: "jeanne", DisplayName: "Jeanne", Email: "jeanne@asso.example", Groups: []string{"paheko_compta"}, Enabled: true}
+	jeanne := nextcloudtest.User{ID: "jeanne", DisplayName: "Jeanne Trésorière", Email: "jeanne@asso.example", Groups: []string{"paheko_compta"}, Enabled: true}
 
 	// Disabled between authorize and token: no token.
 	code, _ := login(t, p, "jeanne", authorizeQuery())
@@ -429,6 +435,53 @@ func TestHostedClient(t *testing.T) {
 			snippet, err := p.Snippet(ctx, nil, 0, true)
 			if err != nil || strings.Contains(snippet, tc.secret) || !strings.Contains(snippet, oidc.HostedSecretShown) {
 				t.Errorf("the snippet shows the host's secret: %v\n%s", err, snippet)
+			}
+		})
+	}
+}
+
+// A member is opened only for the account its link was made for: an
+// account deleted then created again with the same uid, before the next
+// sync drops the link, gets no member (the snippet then refuses it).
+func TestReplacedAccountGetsNoMember(t *testing.T) {
+	first, later := time.Date(2026, 9, 1, 10, 0, 0, 0, time.UTC), time.Date(2026, 10, 1, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name      string
+		linkFirst int64 // the first sign-in recorded in the link
+		now       nextcloudtest.User
+	}{
+		{"the former account had signed in", first.Unix(), nextcloudtest.User{ID: "jeanne", DisplayName: "Jeanne Trésorière",
+			Email: "jeanne@asso.example", LastLogin: later}},
+		{"the former account never signed in: another name", 0, nextcloudtest.User{ID: "jeanne", DisplayName: "Jeanne Petit",
+			Email: "jeanne.petit@asso.example", LastLogin: later}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, nc, _ := newProviderLinked(t, store.PahekoLink{UID: "jeanne", MemberID: 7, Name: "Jeanne Trésorière",
+				Email: "jeanne@asso.example", FirstLogin: tc.linkFirst})
+			ctx := context.Background()
+			var signedIn time.Time
+			if tc.linkFirst != 0 {
+				signedIn = first
+			}
+			nc.AddUser(nextcloudtest.User{ID: "jeanne", DisplayName: "Jeanne Trésorière", Email: "jeanne@asso.example",
+				Groups: []string{"paheko_compta"}, Enabled: true, LastLogin: signedIn})
+			code, _ := login(t, p, "jeanne", authorizeQuery())
+			tok, err := p.Token(ctx, tokenForm(p, code))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The account is deleted and another one created with the uid.
+			tc.now.Groups, tc.now.Enabled = []string{"paheko_compta"}, true
+			nc.AddUser(tc.now)
+			info, err := p.UserInfo(ctx, tok.AccessToken)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m, ok := info["paheko_member"]; ok {
+				t.Errorf("userinfo hands member %v to the new account", m)
+			}
+			if _, err := p.Authorize(ctx, "jeanne", authorizeQuery()); !errors.Is(err, oidc.ErrNotLinked) {
+				t.Errorf("authorize: %v, want ErrNotLinked", err)
 			}
 		})
 	}

@@ -33,6 +33,7 @@ var (
 	ErrDuplicate    = errors.New("paheko: a member with this name exists")                           // 409
 	ErrInvalid      = errors.New("paheko: refused as invalid")                                       // 400
 	ErrNotPaheko    = errcode.New("paheko_not_paheko", "paheko: the answer is not Paheko's")         // unexpected body
+	ErrMoved        = errcode.New("paheko_moved", "paheko: the address sends elsewhere")             // 3xx: not followed
 	ErrFieldName    = errors.New("paheko: not a member field name")                                  // refused before any request
 )
 
@@ -85,6 +86,27 @@ type Client struct {
 	timeout time.Duration
 }
 
+// SameHost reports whether two Paheko addresses lead to the same server:
+// same host name (case aside) and port (the scheme's when none is written).
+// The API secret follows an address only to the same server.
+func SameHost(a, b string) bool {
+	ua, errA := url.Parse(strings.TrimSpace(a))
+	ub, errB := url.Parse(strings.TrimSpace(b))
+	if errA != nil || errB != nil || ua.Hostname() == "" {
+		return false
+	}
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if strings.EqualFold(u.Scheme, "http") {
+			return "80"
+		}
+		return "443"
+	}
+	return strings.EqualFold(ua.Hostname(), ub.Hostname()) && port(ua) == port(ub)
+}
+
 // New checks cfg and returns a client.
 func New(cfg Config) (*Client, error) {
 	u, err := url.Parse(strings.TrimSpace(cfg.URL))
@@ -100,6 +122,13 @@ func New(cfg Config) (*Client, error) {
 	if c.http == nil {
 		c.http = &http.Client{}
 	}
+	// A redirect is never followed: Go would send a POST on as a GET
+	// without its body (Paheko does not refuse user/new by GET, capture
+	// 44) and drop the key on the way from http:// to https://, so the
+	// admin would read "wrong key". The answer says where Paheko is.
+	h := *c.http
+	h.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.http = &h
 	if c.timeout == 0 {
 		c.timeout = 20 * time.Second
 	}
@@ -138,6 +167,10 @@ func (c *Client) call(ctx context.Context, method, path string, in any, out any)
 		return &Error{Method: method, Path: path, Message: msg, kind: ErrUnreachable}
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return &Error{Method: method, Path: path, StatusCode: resp.StatusCode,
+			Message: "sent to " + resp.Header.Get("Location"), kind: ErrMoved}
+	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return &Error{Method: method, Path: path, StatusCode: resp.StatusCode, Message: "answer cut short", kind: ErrUnreachable}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -128,6 +130,25 @@ func TestFieldNamesNeverReachSQL(t *testing.T) {
 	}
 }
 
+func TestSameHost(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		same bool
+	}{
+		{"https://asso.paheko.cloud", "https://asso.paheko.cloud/admin/", true},
+		{"https://asso.paheko.cloud", "https://ASSO.paheko.cloud:443", true},
+		{"https://asso.paheko.cloud", "http://asso.paheko.cloud", false},
+		{"https://asso.paheko.cloud", "https://other.paheko.cloud", false},
+		{"https://asso.paheko.cloud", "https://asso.paheko.cloud@other.example", false},
+		{"https://asso.paheko.cloud", "https://asso.paheko.cloud:8443", false},
+		{"", "https://asso.paheko.cloud", false},
+	} {
+		if got := paheko.SameHost(c.a, c.b); got != c.same {
+			t.Errorf("SameHost(%q, %q) = %v", c.a, c.b, got)
+		}
+	}
+}
+
 // FuzzValidFieldName checks ValidFieldName against Paheko's own pattern
 // (Entities/Users/DynamicField.php, selfCheck).
 func FuzzValidFieldName(f *testing.F) {
@@ -140,4 +161,32 @@ func FuzzValidFieldName(f *testing.F) {
 			t.Errorf("ValidFieldName(%q) = %v, Paheko says %v", s, got, want)
 		}
 	})
+}
+
+// An address that sends AssoKit elsewhere (http:// to https://, another
+// host) is said as such: the request is not followed, so the API key is
+// never sent on, and a creation is never replayed as a GET (which Paheko
+// does not refuse, capture 44).
+func TestRedirectNotFollowed(t *testing.T) {
+	fake := pahekotest.NewServer(t)
+	fake.AddKey("w", "write-secret-123", pahekotest.LevelWrite)
+	moved := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, fake.URL()+r.URL.Path, http.StatusMovedPermanently)
+	}))
+	t.Cleanup(moved.Close)
+	c, err := paheko.New(paheko.Config{URL: moved.URL, Key: "w", Secret: "write-secret-123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := fake.RequestCount()
+	_, err = c.CreateMember(context.Background(), paheko.NewMember{Name: "Alice Martin"})
+	if !errors.Is(err, paheko.ErrMoved) {
+		t.Errorf("create through a redirect: %v, want ErrMoved", err)
+	}
+	if _, err := c.Categories(context.Background()); !errors.Is(err, paheko.ErrMoved) {
+		t.Errorf("categories through a redirect: %v, want ErrMoved", err)
+	}
+	if n := fake.RequestCount() - before; n != 0 {
+		t.Errorf("the redirect was followed: %d requests reached Paheko", n)
+	}
 }

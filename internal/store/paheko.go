@@ -131,12 +131,16 @@ func (s *Store) SetPahekoNotice(ctx context.Context, uid, code string) error {
 }
 
 // PahekoDecision is an admin's answer to the proposal to link an account
-// to an existing member.
+// to an existing member, with the account's name, e-mail and first
+// sign-in (seconds, 0: never) when the admin answered.
 type PahekoDecision struct {
-	UID      string
-	MemberID int
-	Decision string // confirmed, refused
-	Actor    string
+	UID        string
+	MemberID   int
+	Decision   string // confirmed, refused
+	Actor      string
+	Name       string
+	Email      string
+	FirstLogin int64
 }
 
 // Decisions on proposals.
@@ -148,10 +152,11 @@ const (
 // PahekoDecisions returns every decision, by uid and member id.
 func (s *Store) PahekoDecisions(ctx context.Context) ([]PahekoDecision, error) {
 	var out []PahekoDecision
-	err := s.each(ctx, `SELECT uid, member_id, decision, actor FROM paheko_decisions ORDER BY uid, member_id`, nil,
+	err := s.each(ctx, `SELECT uid, member_id, decision, actor, name, email, first_login FROM paheko_decisions
+		ORDER BY uid, member_id`, nil,
 		func(sc func(...any) error) error {
 			var d PahekoDecision
-			if err := sc(&d.UID, &d.MemberID, &d.Decision, &d.Actor); err != nil {
+			if err := sc(&d.UID, &d.MemberID, &d.Decision, &d.Actor, &d.Name, &d.Email, &d.FirstLogin); err != nil {
 				return err
 			}
 			out = append(out, d)
@@ -162,9 +167,11 @@ func (s *Store) PahekoDecisions(ctx context.Context) ([]PahekoDecision, error) {
 
 // SetPahekoDecision records (or replaces) the decision for d.UID and d.MemberID.
 func (s *Store) SetPahekoDecision(ctx context.Context, d PahekoDecision) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO paheko_decisions (uid, member_id, decision, actor, at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (uid, member_id) DO UPDATE SET decision = excluded.decision, actor = excluded.actor, at = excluded.at`,
-		d.UID, d.MemberID, d.Decision, d.Actor, s.now().Unix())
+	_, err := s.db.ExecContext(ctx, `INSERT INTO paheko_decisions (uid, member_id, decision, actor, at, name, email, first_login)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (uid, member_id) DO UPDATE SET decision = excluded.decision, actor = excluded.actor, at = excluded.at,
+		name = excluded.name, email = excluded.email, first_login = excluded.first_login`,
+		d.UID, d.MemberID, d.Decision, d.Actor, s.now().Unix(), d.Name, d.Email, d.FirstLogin)
 	if err != nil {
 		return fmt.Errorf("store: save decision for %s: %w", d.UID, err)
 	}

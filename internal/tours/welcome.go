@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"assokit/internal/jobs"
 	"assokit/internal/nextcloud"
 	"assokit/internal/store"
 )
@@ -102,7 +103,7 @@ func welcomeText(lang, association string) nextcloud.Notification {
 // and tried again at the next poll.
 func (s *Service) Poll(ctx context.Context) {
 	for {
-		if err := s.Welcome(ctx); err != nil && ctx.Err() == nil {
+		if err := s.welcomeOnce(ctx); err != nil && ctx.Err() == nil {
 			level := slog.LevelWarn
 			if errors.Is(err, nextcloud.ErrUnauthorized) {
 				level = slog.LevelDebug // AppAPI refuses until AssoKit is enabled
@@ -115,4 +116,11 @@ func (s *Service) Poll(ctx context.Context) {
 		case <-time.After(s.opts.Poll):
 		}
 	}
+}
+
+// welcomeOnce is Welcome with a panic turned into an error matching
+// jobs.ErrPanicked: the poll is logged and goes on, the process too.
+func (s *Service) welcomeOnce(ctx context.Context) (err error) {
+	defer jobs.Recover(&err)
+	return s.Welcome(ctx)
 }

@@ -224,7 +224,8 @@ func (s *Service) fileInventory(ctx context.Context, as *nextcloud.Client, inv *
 }
 
 // collectionInventory lists the source's calendars or address books with
-// their object counts and sharees; those shared with the source by others
+// their object counts and sharees, named by their URI when their name is
+// blank; those shared with the source by others
 // are listed apart, with their counts too.
 func (s *Service) collectionInventory(ctx context.Context, as *nextcloud.Client, kind string, inv *Inventory) error {
 	colls, err := as.Collections(ctx, kind)
@@ -236,6 +237,9 @@ func (s *Service) collectionInventory(ctx context.Context, as *nextcloud.Client,
 			continue // rebuilt by Nextcloud
 		}
 		info := CalendarInfo{URI: c.URI, Name: c.Name, Color: c.Color, Owner: c.Owner, Sharees: c.Sharees, components: c.Components}
+		if strings.TrimSpace(info.Name) == "" {
+			info.Name = c.URI // a client may create one with no name, or only spaces: say something
+		}
 		if info.Sharees == nil {
 			info.Sharees = []nextcloud.Sharee{}
 		}

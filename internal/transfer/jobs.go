@@ -8,6 +8,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 
 	"assokit/internal/jobs"
 	"assokit/internal/store"
@@ -27,9 +32,7 @@ type JobPayload struct {
 }
 
 // registerJobs registers the transfer job on the queue.
-func (s *Service) registerJobs() {
-	s.queue.Handle(JobRun, func(ctx context.Context, j store.Job) error { return s.Job(ctx, j.Payload) })
-}
+func (s *Service) registerJobs() { s.queue.Handle(JobRun, s.job) }
 
 // enqueue queues the job that runs transfer id.
 func (s *Service) enqueue(ctx context.Context, id int64) error {
@@ -39,19 +42,27 @@ func (s *Service) enqueue(ctx context.Context, id int64) error {
 	return err
 }
 
-// Job runs the transfer named in a job's payload. While the files wait
-// for Nextcloud's background jobs, it gives its worker back: the job is
-// due again after the poll interval (jobs.Later, not counted as an
-// attempt), so that other jobs run meanwhile, for hours if need be. A panic
-// fails the transfer, with jobs.ErrPanicked's code, and its job for good.
-func (s *Service) Job(ctx context.Context, payload string) (err error) {
+// job runs the transfer named in j's payload. While the files wait for
+// Nextcloud's background jobs, it gives its worker back: the job is due
+// again after the poll interval (jobs.Later, not counted as an attempt), so
+// that other jobs run meanwhile, for hours if need be. When the queue will
+// not run it again (jobs.Final: a panic, an error retrying cannot fix, the
+// last attempt used), the transfer fails with the error's code and its
+// source is left as the admin found it (abandon) if Nextcloud lets it:
+// else it would stay "running" for ever, and its source could never leave
+// in another one.
+func (s *Service) job(ctx context.Context, j store.Job) (err error) {
 	var p JobPayload
-	if err := json.Unmarshal([]byte(payload), &p); err != nil {
+	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
 		return jobs.Permanent(fmt.Errorf("transfer job payload: %w", err))
 	}
 	defer func() {
-		if errors.Is(err, jobs.ErrPanicked) {
-			s.st.SetTransferState(context.WithoutCancel(ctx), p.ID, "failed", jobs.ErrPanicked.Code())
+		if ctx.Err() == nil && jobs.Final(j, err) {
+			wctx := context.WithoutCancel(ctx)
+			if aerr := s.abandon(wctx, p.ID, err); aerr != nil {
+				s.log.ErrorContext(ctx, "transfer's source not disabled again", "transfer", p.ID, "error", aerr)
+				s.st.SetTransferState(wctx, p.ID, "failed", ErrorCode(err))
+			}
 		}
 	}()
 	defer jobs.Recover(&err)
@@ -71,25 +82,36 @@ type Candidate struct {
 }
 
 // Candidates lists, as admin, the accounts (200 at most) whose uid, name or
-// e-mail contains q, case-insensitively (all of them for an empty q), by name.
+// e-mail contains q, ignoring case and accents ("lea" finds Léa, "Hélène"
+// finds helene@…; all of them for an empty q), by name.
 func (s *Service) Candidates(ctx context.Context, admin, q string) ([]Candidate, error) {
 	accs, err := s.nc.As(admin).Accounts(ctx, 200)
 	if err != nil {
 		return nil, err
 	}
-	q = strings.ToLower(strings.TrimSpace(q))
+	q = fold(strings.TrimSpace(q))
 	out := []Candidate{}
 	for _, a := range accs {
 		p := Candidate{UID: a.ID, Name: a.DisplayName, Email: a.Email, Enabled: a.Enabled}
 		if p.Name == "" {
 			p.Name = a.ID
 		}
-		if q == "" || strings.Contains(strings.ToLower(p.UID+" "+p.Name+" "+p.Email), q) {
+		if q == "" || strings.Contains(fold(p.UID+" "+p.Name+" "+p.Email), q) {
 			out = append(out, p)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
 	return out, nil
+}
+
+// fold is s in lower case without its accents, for searching as people
+// type: "Léa" and "LEA" both fold to "lea".
+func fold(s string) string {
+	out, _, err := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), s)
+	if err != nil {
+		out = s
+	}
+	return strings.ToLower(out)
 }
 
 // Recent lists the last 30 transfers, newest first (never nil).

@@ -69,12 +69,8 @@ func endText(to, src, dst Person, admin string, items []store.TransferItem) (str
 			moved = append(moved, phrase)
 			continue
 		}
-		if it.Error == "transfer_files_no_space" {
-			if fr {
-				phrase += " (probablement faute de place chez " + dst.Name + ")"
-			} else {
-				phrase += " (likely for lack of space in " + dst.Name + "'s account)"
-			}
+		if it.Error == errFilesNoSpace.Code() {
+			phrase += noSpace(fr, to.UID == dst.UID, dst.Name)
 		}
 		kept = append(kept, phrase)
 	}
@@ -135,6 +131,20 @@ func endText(to, src, dst Person, admin string, items []store.TransferItem) (str
 		}
 	}
 	return subject, strings.Join(parts, " ")
+}
+
+// noSpace is the likely reason files stayed, as the target reads it
+// (yours) or anyone else (the target's, by name).
+func noSpace(fr, yours bool, target string) string {
+	switch {
+	case fr && yours:
+		return " (probablement faute de place dans votre compte)"
+	case fr:
+		return " (probablement faute de place chez " + target + ")"
+	case yours:
+		return " (likely for lack of space in your account)"
+	}
+	return " (likely for lack of space in " + target + "'s account)"
 }
 
 // beyondPhrases name a board or a conversation in French and in English,

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"path"
 	"slices"
 	"sort"
@@ -26,7 +27,7 @@ var (
 	errMismatch     = errcode.New("transfer_mismatch", "transfer: the copy differs from the source")
 	errFilesFailed  = errcode.New("transfer_files_failed", "transfer: Nextcloud reported that the files transfer failed")
 	errFilesNoSpace = errcode.New("transfer_files_no_space", "transfer: Nextcloud reported that the files transfer failed, likely for lack of space at the target")
-	errFilesTimeout = errcode.New("transfer_files_timeout", "transfer: Nextcloud's background jobs did not move the files in time")
+	errFilesTimeout = errcode.New("transfer_files_timeout", "transfer: Nextcloud's background jobs did not move the files in time; the request was withdrawn")
 	errSkipped      = errcode.New("transfer_skipped", "transfer: skipped because an earlier item failed")
 	errNoRequest    = errcode.New("transfer_files_no_request", "transfer: the files transfer request did not reach the recipient")
 )
@@ -64,7 +65,7 @@ func ErrorCode(err error) string {
 		return errNoModerator.Code()
 	case errors.Is(err, nextcloud.ErrSameUID):
 		return errSameUID.Code()
-	case errors.As(err, &ne) && ne.StatusCode == 507:
+	case errors.As(err, &ne) && ne.StatusCode == http.StatusInsufficientStorage:
 		return errQuota.Code()
 	case errors.Is(err, nextcloud.ErrForbidden):
 		return errForbidden.Code()
@@ -74,6 +75,8 @@ func ErrorCode(err error) string {
 		return nextcloud.ErrUnreachable.Code()
 	case errors.Is(err, jobs.ErrPanicked):
 		return jobs.ErrPanicked.Code()
+	case errors.Is(err, nextcloud.ErrTooLarge):
+		return nextcloud.ErrTooLarge.Code()
 	}
 	return errFailed.Code()
 }
@@ -118,16 +121,20 @@ func (r *run) filesStart(ctx context.Context, it *store.TransferItem) error {
 			}
 		}
 		d.FilesID = id
+		if d.Before, err = r.holding(ctx, it.Ref); err != nil {
+			return err
+		}
+		d.BeforeRead = true
 		if err := r.save(ctx, it, stepRequested, "running", &d); err != nil {
 			return err
 		}
 	}
-	if d.Before == nil {
-		before, err := r.topFolders(ctx)
+	if !d.BeforeRead { // journaled before the step above read it
+		before, err := r.holding(ctx, it.Ref)
 		if err != nil {
 			return err
 		}
-		d.Before = append([]string{}, before...)
+		d.Before, d.BeforeRead = before, true
 	}
 	err := r.s.nc.As(r.t.Target).AcceptTransfer(ctx, d.FilesID)
 	if err != nil && !errors.Is(err, nextcloud.ErrNotFound) {
@@ -167,16 +174,13 @@ func (r *run) filesWait(ctx context.Context, it *store.TransferItem) error {
 		return nil
 	}
 	d := r.data(it)
-	outcome, err := r.filesOutcome(ctx, it.Ref, d.FilesID)
+	outcome, err := r.filesOutcome(ctx, it.Ref, d)
 	if err != nil {
 		return err
 	}
 	switch outcome {
 	case stepMoved:
-		if d.Folder, err = r.landedIn(ctx, it.Ref, d.Before); err != nil {
-			return err
-		}
-		return r.save(ctx, it, stepMoved, "done", &d)
+		return r.filesMoved(ctx, it, d)
 	case "failed":
 		if d.TooBig {
 			return errFilesNoSpace
@@ -184,17 +188,54 @@ func (r *run) filesWait(ctx context.Context, it *store.TransferItem) error {
 		return errFilesFailed
 	}
 	if time.Now().After(time.Unix(d.WaitSince, 0).Add(r.s.opt.FilesWait)) {
-		return errFilesTimeout
+		return r.filesGiveUp(ctx, it, d)
 	}
 	return errWaiting
+}
+
+// filesGiveUp ends a files transfer that Nextcloud's background jobs did
+// not run in time: the target rejects it, which deletes Nextcloud's
+// request, so that its job can no longer move the files once AssoKit has
+// said they stayed (TransferOwnershipController::reject deletes the row the
+// job reads). A 404 means the job took it meanwhile: its outcome is read
+// once more.
+func (r *run) filesGiveUp(ctx context.Context, it *store.TransferItem, d itemData) error {
+	err := r.s.nc.As(r.t.Target).RejectTransfer(ctx, d.FilesID)
+	if err == nil {
+		return errFilesTimeout
+	}
+	if !errors.Is(err, nextcloud.ErrNotFound) {
+		return err
+	}
+	outcome, err := r.filesOutcome(ctx, it.Ref, d)
+	if err != nil {
+		return err
+	}
+	if outcome != stepMoved {
+		return errFilesTimeout
+	}
+	return r.filesMoved(ctx, it, d)
+}
+
+// filesMoved journals a files item as moved, with the folder the files
+// landed in.
+func (r *run) filesMoved(ctx context.Context, it *store.TransferItem, d itemData) error {
+	var err error
+	if d.Folder, err = r.landedIn(ctx, it.Ref, d.Before); err != nil {
+		return err
+	}
+	return r.save(ctx, it, stepMoved, "done", &d)
 }
 
 // landedIn finds, in the target's files, the folder Nextcloud moved p
 // into. Nextcloud names it in the target's language ("Transferred from X on
 // DATE", "Transféré de X à DATE", fixtures 381–382), so it is read back,
-// not guessed: a top-level folder that was not there when the transfer was
-// accepted (before), other than the folder of the contacts exports, and,
-// unless p is the whole home, holds p's name.
+// not guessed: a top-level folder, other than the folder of the contacts
+// exports and those that held p's name already before the transfer was
+// accepted (before, see holding), that holds p's name now; for the whole
+// home, a top-level folder that was not there before. Transfers accepted in
+// the same second land in the same folder (fixture 128), so a folder that
+// one item's files created may be where the next one's land.
 func (r *run) landedIn(ctx context.Context, p string, before []string) (string, error) {
 	dst := r.s.nc.As(r.t.Target)
 	list, err := dst.ListFiles(ctx, "/", false)
@@ -212,46 +253,72 @@ func (r *run) landedIn(ctx context.Context, p string, before []string) (string, 
 		if p == "/" {
 			return strings.TrimPrefix(f.Path, "/"), nil
 		}
-		inside, err := dst.ListFiles(ctx, f.Path, false)
-		if err != nil {
-			return "", err
-		}
-		for _, g := range inside {
-			if path.Base(g.Path) == path.Base(p) && g.Path != f.Path {
-				return strings.TrimPrefix(f.Path, "/"), nil
-			}
+		if ok, err := holds(ctx, dst, f.Path, path.Base(p)); err != nil || ok {
+			return strings.TrimPrefix(f.Path, "/"), err
 		}
 	}
 	return "", nil
 }
 
-// topFolders lists the top-level folders of the target's own files.
-func (r *run) topFolders(ctx context.Context) ([]string, error) {
-	list, err := r.s.nc.As(r.t.Target).ListFiles(ctx, "/", false)
+// holds reports whether the folder dir of c's files holds an entry named
+// name.
+func holds(ctx context.Context, c *nextcloud.Client, dir, name string) (bool, error) {
+	inside, err := c.ListFiles(ctx, dir, false)
+	if err != nil {
+		return false, err
+	}
+	for _, g := range inside {
+		if path.Base(g.Path) == name && g.Path != dir {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// holding lists the top-level folders of the target's files where p
+// cannot be found to have landed: for the whole home ("/") all of them,
+// else those that already hold an entry named like p.
+func (r *run) holding(ctx context.Context, p string) ([]string, error) {
+	dst := r.s.nc.As(r.t.Target)
+	list, err := dst.ListFiles(ctx, "/", false)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, f := range list {
-		if f.IsDir && f.Path != "/" {
+		if !f.IsDir || f.Path == "/" {
+			continue
+		}
+		if p == "/" {
+			out = append(out, f.Path)
+			continue
+		}
+		ok, err := holds(ctx, dst, f.Path, path.Base(p))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			out = append(out, f.Path)
 		}
 	}
 	return out, nil
 }
 
-// filesOutcome tells whether the files transfer id finished: "moved",
-// "failed", or "" while it waits. A transfer notification other than the
-// request says it finished; whether the files left the source tells how
-// (the notification's text is in the user's language).
-func (r *run) filesOutcome(ctx context.Context, p, id string) (string, error) {
+// filesOutcome tells whether the files transfer of p (journal d) finished:
+// "moved", "failed", or "" while it waits. A transfer notification other
+// than the request says it finished; whether the files left the source
+// tells how (the notification's text is in the user's language). A folder
+// found at the source again after a "finished" notification is a copy put
+// back (a sync client of the departing member uploading it again) if the
+// target's files hold it in a new place: it moved.
+func (r *run) filesOutcome(ctx context.Context, p string, d itemData) (string, error) {
 	notes, err := r.s.nc.As(r.t.Target).Notifications(ctx)
 	if err != nil {
 		return "", err
 	}
 	finished := false
 	for _, n := range notes {
-		if n.IsTransfer(id) && !n.IsTransferRequest() {
+		if n.IsTransfer(d.FilesID) && !n.IsTransferRequest() {
 			finished = true
 		}
 	}
@@ -262,10 +329,16 @@ func (r *run) filesOutcome(ctx context.Context, p, id string) (string, error) {
 	switch {
 	case left:
 		return stepMoved, nil
-	case finished:
-		return "failed", nil
+	case !finished:
+		return "", nil
+	case p == "/":
+		return "failed", nil // any new folder of the target's could pass for the home
 	}
-	return "", nil
+	folder, err := r.landedIn(ctx, p, d.Before)
+	if err != nil || folder == "" {
+		return "failed", err
+	}
+	return stepMoved, nil
 }
 
 // filesLeft reports whether the source no longer holds p (for "/": whether
@@ -326,14 +399,14 @@ func (r *run) collection(ctx context.Context, it *store.TransferItem) error {
 	}
 	d := r.data(it)
 	src, dst := r.s.nc.As(r.t.Source), r.s.nc.As(r.t.Target)
-	var objects []nextcloud.Object
-	var export []byte
+	var objects *sourceObjects
+	defer func() { objects.Close() }()
 	read := func() error {
 		if objects != nil {
 			return nil
 		}
 		var err error
-		objects, export, err = r.readObjects(ctx, src, kind, it.Ref)
+		objects, err = r.readObjects(ctx, src, kind, it.Ref)
 		return err
 	}
 	for {
@@ -351,7 +424,7 @@ func (r *run) collection(ctx context.Context, it *store.TransferItem) error {
 			if err = read(); err != nil {
 				return err
 			}
-			it.Total = len(objects)
+			it.Total = len(objects.list)
 			if err = r.copyObjects(ctx, dst, kind, it, d.TargetURI, objects); err != nil {
 				return err
 			}
@@ -360,7 +433,7 @@ func (r *run) collection(ctx context.Context, it *store.TransferItem) error {
 			if err = read(); err != nil {
 				return err
 			}
-			if err = verify(ctx, dst, kind, d.TargetURI, objects); err != nil {
+			if err = verify(ctx, dst, kind, d.TargetURI, objects.list); err != nil {
 				return err
 			}
 			err = r.save(ctx, it, stepVerified, "running", nil)
@@ -377,7 +450,7 @@ func (r *run) collection(ctx context.Context, it *store.TransferItem) error {
 			if err = read(); err != nil {
 				return err
 			}
-			if d.ExportPath, err = r.saveExport(ctx, dst, it.Label, export); err != nil {
+			if d.ExportPath, err = r.saveExport(ctx, dst, it.Label, objects.spool); err != nil {
 				return err
 			}
 			err = r.save(ctx, it, stepExported, "running", &d)
@@ -395,51 +468,42 @@ func (r *run) collection(ctx context.Context, it *store.TransferItem) error {
 	}
 }
 
-// readObjects reads every object of a source collection as stored: one
-// REPORT (calendars) or one ?export (address books), each object's bytes
-// checked against its ETag (the MD5 of the stored bytes), and any object
-// that does not match read alone.
-func (r *run) readObjects(ctx context.Context, src *nextcloud.Client, kind, coll string) ([]nextcloud.Object, []byte, error) {
+// readObjects lists the objects of a source collection with their ETags
+// (the MD5 of the stored bytes) and reads them as stored: calendars in one
+// REPORT (object by object, as the copy needs them, when it is over
+// nextcloud.ListingLimit), address books from their export, spooled to a
+// temporary file. An object whose bytes are not found that way is read
+// alone. The caller closes what it returns.
+func (r *run) readObjects(ctx context.Context, src *nextcloud.Client, kind, coll string) (*sourceObjects, error) {
 	etags, err := src.ObjectETags(ctx, kind, coll)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	so := &sourceObjects{src: src, kind: kind, coll: coll}
 	byTag := map[string][]byte{}
-	var export []byte
 	if kind == nextcloud.Calendars {
 		objs, err := src.CalendarObjects(ctx, coll)
-		if err != nil {
-			return nil, nil, err
+		if err != nil && !errors.Is(err, nextcloud.ErrTooLarge) {
+			return nil, err
 		}
 		for _, o := range objs {
 			for _, cand := range [][]byte{o.Data, crlf(o.Data)} {
 				byTag[md5hex(cand)] = cand
 			}
 		}
-	} else {
-		if export, err = src.ExportAddressBook(ctx, coll); err != nil {
-			return nil, nil, err
-		}
-		for _, card := range splitCards(export) {
-			byTag[md5hex(card)] = card
-		}
+	} else if so.spool, err = spoolExport(ctx, src, coll); err != nil {
+		return nil, err
 	}
 	names := make([]string, 0, len(etags))
 	for n := range etags {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	out := make([]nextcloud.Object, 0, len(names))
+	so.list = make([]nextcloud.Object, 0, len(names))
 	for _, n := range names {
-		data, ok := byTag[etags[n]]
-		if !ok {
-			if data, err = readOne(ctx, src, kind, coll, n, etags[n]); err != nil {
-				return nil, nil, err
-			}
-		}
-		out = append(out, nextcloud.Object{Name: n, ETag: etags[n], Data: data})
+		so.list = append(so.list, nextcloud.Object{Name: n, ETag: etags[n], Data: byTag[etags[n]]})
 	}
-	return out, export, nil
+	return so, nil
 }
 
 // readOne reads one object as stored: GET as is, then (vCards) in vCard
@@ -471,38 +535,21 @@ func md5hex(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// splitCards cuts an address book export into its cards, each with its
-// own bytes (line ends included).
-func splitCards(export []byte) [][]byte {
-	var out [][]byte
-	for len(export) > 0 {
-		i := bytes.Index(export, []byte("END:VCARD"))
-		if i < 0 {
-			break
-		}
-		end := i + len("END:VCARD")
-		if bytes.HasPrefix(export[end:], []byte("\r\n")) {
-			end += 2
-		} else if bytes.HasPrefix(export[end:], []byte("\n")) {
-			end++
-		}
-		out = append(out, export[:end])
-		export = export[end:]
-	}
-	return out
-}
-
 // copyObjects puts every object into the target's collection, a few at a
 // time. An object already there (a run stopped half-way) is accepted only
 // if it has the same bytes.
-func (r *run) copyObjects(ctx context.Context, dst *nextcloud.Client, kind string, it *store.TransferItem, coll string, objects []nextcloud.Object) error {
+func (r *run) copyObjects(ctx context.Context, dst *nextcloud.Client, kind string, it *store.TransferItem, coll string, objects *sourceObjects) error {
 	var mu sync.Mutex
 	copied := 0
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.s.opt.Concurrency)
-	for _, o := range objects {
+	for _, o := range objects.list {
 		g.Go(recovering(func() error {
-			err := dst.PutObject(gctx, kind, coll, o.Name, o.Data)
+			data, err := objects.bytes(gctx, o)
+			if err != nil {
+				return err
+			}
+			err = dst.PutObject(gctx, kind, coll, o.Name, data)
 			if errors.Is(err, nextcloud.ErrExists) {
 				_, err = readOne(gctx, dst, kind, coll, o.Name, o.ETag) // there from a stopped run: same bytes?
 			}
@@ -542,13 +589,13 @@ func verify(ctx context.Context, dst *nextcloud.Client, kind, coll string, objec
 // saveExport writes an address book's export into the target's files,
 // under "Contacts - <source's name>/", and checks its size: address books
 // have no trash bin, so this copy stays whatever happens next.
-func (r *run) saveExport(ctx context.Context, dst *nextcloud.Client, label string, export []byte) (string, error) {
+func (r *run) saveExport(ctx context.Context, dst *nextcloud.Client, label string, export *spool) (string, error) {
 	dir := r.exportDir()
 	if err := dst.Mkdir(ctx, dir); err != nil {
 		return "", err
 	}
 	p := dir + "/" + fileSafe(label) + ".vcf"
-	if err := dst.Upload(ctx, p, bytes.NewReader(export)); err != nil {
+	if err := dst.Upload(ctx, p, export.reader(), export.size); err != nil {
 		return "", err
 	}
 	list, err := dst.ListFiles(ctx, dir, false)
@@ -556,7 +603,7 @@ func (r *run) saveExport(ctx context.Context, dst *nextcloud.Client, label strin
 		return "", err
 	}
 	for _, f := range list {
-		if f.Path == p && f.Size == int64(len(export)) {
+		if f.Path == p && f.Size == export.size {
 			return p, nil
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,7 +80,8 @@ type itemData struct {
 	// transfer started, so a failure of the files step is likely for lack
 	// of space (Nextcloud's notification does not say why, fixtures 389–391).
 	TooBig     bool        `json:"tooBig,omitempty"`
-	Before     []string    `json:"before,omitempty"`     // the target's top-level folders when the files transfer was accepted
+	Before     []string    `json:"before,omitempty"`     // the target's top-level folders the files cannot have landed in (see holding)
+	BeforeRead bool        `json:"beforeRead,omitempty"` // Before was read, maybe empty
 	Folder     string      `json:"folder,omitempty"`     // the one the files landed in, as Nextcloud named it
 	ExportPath string      `json:"exportPath,omitempty"` // the .vcf saved in the target's files
 	Always     bool        `json:"always,omitempty"`     // disable: also when an item failed (the source was disabled before)
@@ -88,7 +90,8 @@ type itemData struct {
 
 // Start checks the choice against a fresh inventory, records the transfer
 // and its journal, queues the job (JobRun) that runs it, and returns the
-// transfer's id. The store refuses a second active transfer of the same
+// transfer's id. "All files" of a home with nothing of its own moves
+// nothing (ErrNothing if nothing else is chosen). The store refuses a second active transfer of the same
 // source, and a source of an active transfer as a target (ErrBusy).
 func (s *Service) Start(ctx context.Context, admin, source, target string, ch Choice) (int64, error) {
 	inv, err := s.Inventory(ctx, admin, source, target)
@@ -117,10 +120,15 @@ func (s *Service) Start(ctx context.Context, admin, source, target string, ch Ch
 	if enable {
 		add("enable", source, inv.Source.Name, itemData{})
 	}
-	if ch.AllFiles {
+	switch {
+	case ch.AllFiles && len(inv.Files) == 0:
+		// An empty home (or one holding only mounts, which stay): nothing
+		// for Nextcloud's transfer to move, and nothing to wait for, since
+		// an empty home looks the same before and after it.
+	case ch.AllFiles:
 		add("files", "/", "", itemData{TooBig: tooBig(inv.FilesSize, inv.Target)})
-	} else {
-		for _, f := range ch.Folders {
+	default:
+		for _, f := range distinct(ch.Folders) {
 			e, ok := findFile(inv.Files, f)
 			if !ok {
 				return 0, fmt.Errorf("%w: %s", ErrNotInInventory, f)
@@ -140,16 +148,12 @@ func (s *Service) Start(ctx context.Context, admin, source, target string, ch Ch
 				names[c.Name] = true
 			}
 		}
-		for _, uri := range chosen {
+		for _, uri := range distinct(chosen) {
 			c, ok := findCollection(mine, uri)
 			if !ok {
 				return 0, fmt.Errorf("%w: %s", ErrNotInInventory, uri)
 			}
-			name := c.Name
-			if names[name] {
-				name = c.Name + " (" + inv.Source.Name + ")"
-			}
-			names[name] = true
+			name := freeName(c.Name, inv.Source.Name, names)
 			add(item, c.URI, c.Name, itemData{Name: name, TargetURI: freeURI(c.URI, uris), Color: c.Color,
 				Components: c.components, Sharees: shareesFor(c.Sharees, target)})
 		}
@@ -162,7 +166,9 @@ func (s *Service) Start(ctx context.Context, admin, source, target string, ch Ch
 	if len(items) == 0 || (enable && len(items) == 1) {
 		return 0, ErrNothing
 	}
-	if ch.DisableSource || enable {
+	// A source left disabled for the transfer (DAV only) is disabled
+	// already: no step, and nobody is told it is being disabled.
+	if (ch.DisableSource && !wasDisabled) || enable {
 		add("disable", source, inv.Source.Name, itemData{Always: enable})
 	}
 	id, err := s.st.CreateTransfer(ctx, store.Transfer{Source: source, Target: target, Admin: admin, SourceWasDisabled: wasDisabled}, items)
@@ -173,6 +179,19 @@ func (s *Service) Start(ctx context.Context, admin, source, target string, ch Ch
 		return 0, err
 	}
 	return id, s.enqueue(ctx, id)
+}
+
+// distinct returns list without its repeats, in order: a folder or a
+// calendar chosen twice is moved once (twice, a calendar would be copied
+// again from the source's trash bin, where Nextcloud still serves it).
+func distinct(list []string) []string {
+	var out []string
+	for _, v := range list {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // tooBig reports whether size bytes exceed what target has free.
@@ -206,6 +225,21 @@ func findCollection(colls []CalendarInfo, uri string) (CalendarInfo, bool) {
 		}
 	}
 	return CalendarInfo{}, false
+}
+
+// freeName returns the name a copy of a collection named want gets: want
+// itself unless one of the target's own collections (taken) has it, then
+// "want (source)", then "want (source) 2", 3…; it takes the name.
+func freeName(want, source string, taken map[string]bool) string {
+	name := want
+	if taken[name] {
+		name = want + " (" + source + ")"
+	}
+	for i := 2; taken[name]; i++ {
+		name = fmt.Sprintf("%s (%s) %d", want, source, i)
+	}
+	taken[name] = true
+	return name
 }
 
 // uriSafe returns s in lower case with each run of characters other than
@@ -277,66 +311,93 @@ func (s *Service) Run(ctx context.Context, id int64) error {
 	if err := s.st.SetTransferState(ctx, id, "running", ""); err != nil {
 		return err
 	}
-	items, err := s.st.TransferItems(ctx, id)
-	if err != nil {
-		return err
-	}
 	src, dst, err := s.people(ctx, t.Admin, t.Source, t.Target)
 	if err != nil {
 		if errors.Is(err, ErrUnknownAccount) || errors.Is(err, ErrTargetDisabled) || errors.Is(err, ErrSameAccount) {
-			if t.SourceWasDisabled {
-				// Leave the source as the admin found it, if it still exists.
-				if err := s.nc.As(t.Admin).SetAccountEnabled(ctx, t.Source, false); err != nil && !errors.Is(err, nextcloud.ErrNotFound) {
-					return err
-				}
-			}
-			return s.st.SetTransferState(ctx, id, "failed", ErrorCode(err))
+			return s.abandon(ctx, id, err)
 		}
 		return err
 	}
 	r := &run{s: s, t: t, src: src, dst: dst}
-	// Phases: enabling a disabled source, files up to "accepted", then
-	// collections, the boards and conversations (listed first for a source
-	// that was disabled), then the files' outcome; then the notifications,
-	// sent while the source can still receive one; then disabling it.
-	phases := []func(context.Context, *store.TransferItem) error{r.enable, r.filesStart, r.collection,
-		r.discover, r.board, r.conversation, r.filesWait, r.disable}
-	for n, phase := range phases {
-		// A phase may add items (discover): each starts from the journal.
-		if items, err = s.st.TransferItems(ctx, id); err != nil {
+	var items []store.TransferItem
+	// Enabling a disabled source, files up to "accepted", then collections,
+	// the boards and conversations (listed first for a source that was
+	// disabled), then the files' outcome; then the notifications, sent while
+	// the source can still receive one; then disabling it.
+	for _, phase := range []phase{r.enable, r.filesStart, r.collection, r.discover, r.board, r.conversation, r.filesWait} {
+		if items, err = r.each(ctx, phase); err != nil {
 			return err
 		}
-		waiting := false
-		for i := range items {
-			it := &items[i]
-			if it.State == "done" || it.State == "failed" {
-				continue
-			}
-			err := phase(ctx, it)
-			switch {
-			case err == nil:
-			case errors.Is(err, errWaiting):
-				waiting = true
-			case errors.Is(err, errStop) || !permanent(err):
-				return err
-			default:
-				it.State, it.Error = "failed", ErrorCode(err)
-				s.log.WarnContext(ctx, "transfer item failed", "transfer", id, "item", it.Seq, "kind", it.Kind, "error", err)
-				if err := s.st.SaveTransferItem(ctx, *it); err != nil {
-					return err
-				}
-			}
+	}
+	if err := r.notify(ctx, items); err != nil {
+		return err
+	}
+	if items, err = r.each(ctx, r.disable); err != nil {
+		return err
+	}
+	return r.finish(ctx, items)
+}
+
+// abandon ends transfer id as failed for cause, when it cannot go on:
+// first a source that was disabled before is disabled again, if it still
+// exists, so that it is left as the admin found it (an error doing so is
+// returned and the state is left unchanged). The items keep their journal:
+// nothing was deleted at the source before its copy was verified.
+func (s *Service) abandon(ctx context.Context, id int64, cause error) error {
+	t, err := s.st.Transfer(ctx, id)
+	if err != nil {
+		return err
+	}
+	if t.State == "done" || t.State == "partial" || t.State == "failed" {
+		return nil
+	}
+	if t.SourceWasDisabled {
+		if err := s.nc.As(t.Admin).SetAccountEnabled(ctx, t.Source, false); err != nil && !errors.Is(err, nextcloud.ErrNotFound) {
+			return err
 		}
-		if waiting {
-			return errWaiting
+	}
+	return s.st.SetTransferState(ctx, id, "failed", ErrorCode(cause))
+}
+
+// phase is one step of a run, applied to each item still to do; it does
+// nothing to the items it is not about.
+type phase func(context.Context, *store.TransferItem) error
+
+// each applies ph to every item not done or failed yet, read from the
+// journal (a phase may add items: discover), and returns them. An item that
+// fails for good is recorded as failed and the others go on; an error that
+// may pass (or the tests' errStop) ends the run at once; errWaiting is
+// returned once every item had its turn.
+func (r *run) each(ctx context.Context, ph phase) ([]store.TransferItem, error) {
+	items, err := r.s.st.TransferItems(ctx, r.t.ID)
+	if err != nil {
+		return nil, err
+	}
+	waiting := false
+	for i := range items {
+		it := &items[i]
+		if it.State == "done" || it.State == "failed" {
+			continue
 		}
-		if n == len(phases)-2 { // after the files' outcome, before disabling
-			if err := r.notify(ctx, items); err != nil {
-				return err
+		err := ph(ctx, it)
+		switch {
+		case err == nil:
+		case errors.Is(err, errWaiting):
+			waiting = true
+		case errors.Is(err, errStop) || !permanent(err):
+			return items, err
+		default:
+			it.State, it.Error = "failed", ErrorCode(err)
+			r.s.log.WarnContext(ctx, "transfer item failed", "transfer", r.t.ID, "item", it.Seq, "kind", it.Kind, "error", err)
+			if err := r.s.st.SaveTransferItem(ctx, *it); err != nil {
+				return items, err
 			}
 		}
 	}
-	return r.finish(ctx, items)
+	if waiting {
+		return items, errWaiting
+	}
+	return items, nil
 }
 
 // permanent reports whether err cannot pass by trying again later.
@@ -352,7 +413,7 @@ func permanent(err error) bool {
 		errors.Is(err, errDeckDisabled) || errors.Is(err, errTalkDisabled) ||
 		errors.Is(err, nextcloud.ErrSameUID) || errors.Is(err, nextcloud.ErrExists) ||
 		errors.Is(err, errFilesFailed) || errors.Is(err, errFilesNoSpace) || errors.Is(err, errFilesTimeout) || errors.Is(err, errSkipped) ||
-		errors.Is(err, jobs.ErrPanicked)
+		errors.Is(err, jobs.ErrPanicked) || errors.Is(err, nextcloud.ErrTooLarge)
 }
 
 // run is one execution of a transfer.

@@ -378,16 +378,46 @@ func TestStartRefusals(t *testing.T) {
 
 func TestSplitCards(t *testing.T) {
 	for _, in := range []string{"", "BEGIN:VCARD\r\nEND:VCARD\r\n", "BEGIN:VCARD\nEND:VCARD\nBEGIN:VCARD\r\nEND:VCARD", "garbage"} {
-		if got := strings.Join(bytesToStrings(splitCards([]byte(in))), ""); got != strings.TrimSuffix(in, "garbage") {
-			t.Errorf("splitCards(%q) loses bytes: %q", in, got)
+		var got strings.Builder
+		if _, err := splitCards(strings.NewReader(in), 1<<20, func(_ int64, b []byte) { got.Write(b) }); err != nil || got.String() != strings.TrimSuffix(in, "garbage") {
+			t.Errorf("splitCards(%q) loses bytes: %q, %v", in, got.String(), err)
 		}
+	}
+	// A card over the limit is refused, named; never cut.
+	big := "BEGIN:VCARD\r\nPHOTO:" + strings.Repeat("A", 300) + "\r\nEND:VCARD\r\n"
+	_, err := splitCards(strings.NewReader("BEGIN:VCARD\r\nEND:VCARD\r\n"+big), 200, func(int64, []byte) {})
+	if !errors.Is(err, nextcloud.ErrTooLarge) || !strings.Contains(err.Error(), "card 2") {
+		t.Errorf("a card over the limit: %v", err)
 	}
 }
 
-func bytesToStrings(in [][]byte) []string {
-	out := make([]string, len(in))
-	for i, b := range in {
-		out[i] = string(b)
+// TestTooLargeCardKeepsTheSource puts a card over nextcloud.ObjectLimit in
+// the address book: its item fails with nextcloud_too_large, nothing is cut,
+// the source stays whole, and the spooled export is removed.
+func TestTooLargeCardKeepsTheSource(t *testing.T) {
+	l := newLab(t)
+	ctx := context.Background()
+	big := []byte("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:big\r\nFN:Grande Photo\r\nPHOTO;ENCODING=b;TYPE=JPEG:" +
+		strings.Repeat("A", nextcloud.ObjectLimit) + "\r\nEND:VCARD\r\n")
+	if err := l.nc.PutObject("alice", "addressbooks", "contacts", "big.vcf", big); err != nil {
+		t.Fatal(err)
 	}
-	return out
+	spooled, _ := filepath.Glob(filepath.Join(os.TempDir(), "assokit-export-*"))
+	id, err := l.svc.Start(ctx, "camille", "alice", "bob", Choice{AddressBooks: []string{"contacts"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr := l.runToEnd(t, id); tr.State != "failed" {
+		t.Errorf("state = %s, want failed", tr.State)
+	}
+	items, _ := l.st.TransferItems(ctx, id)
+	if len(items) != 1 || items[0].State != "failed" || items[0].Error != "nextcloud_too_large" {
+		t.Errorf("items %+v, want the address book failed with nextcloud_too_large", items)
+	}
+	if n := len(l.nc.Objects("alice", "addressbooks", "contacts")); n != 4 {
+		t.Errorf("the source holds %d cards, want 4", n)
+	}
+	if left, _ := filepath.Glob(filepath.Join(os.TempDir(), "assokit-export-*")); len(left) != len(spooled) {
+		t.Errorf("spooled exports left behind: %v", left)
+	}
 }

@@ -46,6 +46,7 @@ func TestClassify(t *testing.T) {
 		{paheko.ErrUnauthorized, http.StatusBadGateway, "paheko_refused"},
 		{paheko.ErrRights, http.StatusBadGateway, "paheko_key_read_only"},
 		{paheko.ErrNotPaheko, http.StatusBadGateway, "paheko_not_paheko"},
+		{paheko.ErrMoved, http.StatusBadGateway, "paheko_moved"},
 		{transfer.ErrSameAccount, http.StatusBadRequest, "transfer_same_account"},
 		{transfer.ErrUnknownAccount, http.StatusBadRequest, "transfer_unknown_account"},
 		{transfer.ErrTargetDisabled, http.StatusBadRequest, "transfer_target_disabled"},

@@ -104,3 +104,16 @@ test('the admin replaces the sign-on secret after a warning, and renews the keys
 	assert.deepEqual(errors, [])
 	await page.close()
 })
+
+// Last too: the demo's Paheko is left without its secret.
+test('an address on another server asks for the secret again', async () => {
+	const page = await browser.newPage()
+	await signIn(page, 'camille', 'paheko')
+	const address = page.getByLabel('Adresse de Paheko')
+	await address.waitFor({ timeout: 15000 })
+	await address.fill('https://autre-serveur.example/')
+	await page.getByRole('button', { name: 'Enregistrer et tester' }).click()
+	await page.getByText('L\'adresse mène à un autre serveur').waitFor({ timeout: 15000 })
+	await page.getByText('À créer dans Paheko', { exact: false }).waitFor()
+	await page.close()
+})

@@ -41,7 +41,7 @@ func (s *Server) scheduleLocked(user string, data []byte, scheduleReply string) 
 	for _, l := range lines {
 		switch {
 		case strings.HasPrefix(l, "ORGANIZER"):
-			organizer = strings.ToLower(l[strings.LastIndex(l, ":mailto:")+1:])
+			organizer = strings.ToLower(l[lastIndexFold(l, ":mailto:")+1:])
 		case strings.HasPrefix(l, "UID:"):
 			uid = strings.TrimPrefix(l, "UID:")
 		}
@@ -50,7 +50,7 @@ func (s *Server) scheduleLocked(user string, data []byte, scheduleReply string) 
 		if !strings.HasPrefix(l, "ATTENDEE") || strings.Contains(l, "SCHEDULE-AGENT=CLIENT") {
 			continue
 		}
-		at := strings.LastIndex(l, ":mailto:")
+		at := lastIndexFold(l, ":mailto:")
 		if at < 0 {
 			continue
 		}
@@ -79,4 +79,16 @@ func (s *Server) scheduleLocked(user string, data []byte, scheduleReply string) 
 		b.WriteString(l + "\r\n")
 	}
 	return b.Bytes(), true
+}
+
+// lastIndexFold is strings.LastIndex ignoring ASCII case: iCalendar's
+// "mailto:" may be written "MAILTO:" (RFC 3986 schemes are
+// case-insensitive, and Sabre compares addresses so).
+func lastIndexFold(s, sub string) int {
+	for i := len(s) - len(sub); i >= 0; i-- {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
 }

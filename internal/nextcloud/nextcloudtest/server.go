@@ -134,6 +134,15 @@ func New() *Server {
 	return s
 }
 
+// SetClock sets the fake's clock (time.Now by default): the date in the
+// "Transferred from … on DATE" folders comes from it, so that tests can
+// play transfers run in the same second, which land in the same folder.
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+}
+
 // NewServer starts a fake on a loopback port for the duration of the test.
 func NewServer(t interface{ Cleanup(func()) }) *Server {
 	s := New()

@@ -317,8 +317,13 @@ func (s *Server) moveFilesLocked(t *fileTransfer) error {
 	if q := s.users[t.Target].Quota; q > 0 && treeSize(ctx, dst.files, "/")+treeSize(ctx, src.files, t.Path) > q {
 		return errQuota{}
 	}
-	// Named in the recipient's language (fixtures 381, 382).
-	folder := "/" + fmt.Sprintf(filesTexts[s.langLocked(t.Target)]["folder"], sanitizeName(s.users[t.Source].DisplayName), s.now().Format("2006-01-02 15-04-05"))
+	// Named in the recipient's language (fixtures 381, 382), sanitized as
+	// OwnershipTransferService does: the source's name, else its uid.
+	name := sanitizeName(s.users[t.Source].DisplayName)
+	if name == "" {
+		name = t.Source
+	}
+	folder := "/" + sanitizeName(fmt.Sprintf(filesTexts[s.langLocked(t.Target)]["folder"], name, s.now().Format("2006-01-02 15-04-05")))
 	dst.files.Mkdir(ctx, folder, 0o755)
 	dest := folder + "/" + path.Base(t.Path)
 	if t.Path == "/" {
@@ -358,9 +363,15 @@ func (s *Server) moveFilesLocked(t *fileTransfer) error {
 	return nil
 }
 
-// sanitizeName keeps a display name usable as a folder name.
+// sanitizeName is OwnershipTransferService::sanitizeFolderName (upstream
+// apps/files/lib/Service/OwnershipTransferService.php, no capture): each
+// of \ / : . ? # ' " becomes "-", and runs of "-" become one.
 func sanitizeName(n string) string {
-	return strings.NewReplacer("/", "-", "\\", "-").Replace(n)
+	n = strings.NewReplacer("\\", "-", "/", "-", ":", "-", ".", "-", "?", "-", "#", "-", "'", "-", `"`, "-").Replace(n)
+	for strings.Contains(n, "--") {
+		n = strings.ReplaceAll(n, "--", "-")
+	}
+	return n
 }
 
 func treeSize(ctx context.Context, fs webdav.FileSystem, p string) int64 {

@@ -201,3 +201,18 @@ func shareSummary(data any) string {
 	sort.Strings(out)
 	return strings.Join(out, " | ")
 }
+
+// TestSanitizeName names the "Transferred from" folder as
+// OwnershipTransferService::sanitizeFolderName does.
+func TestSanitizeName(t *testing.T) {
+	for in, want := range map[string]string{
+		"Hugo Bernard":                         "Hugo Bernard",
+		"Zoé L'Hôte #1 50% + 🙂":                "Zoé L-Hôte -1 50% + 🙂",
+		`J.-M. "Jo" O'Brien: a/b\c?`:           "J-M- -Jo- O-Brien- a-b-c-",
+		"Transféré de A à 2026-11-30 01-09-31": "Transféré de A à 2026-11-30 01-09-31",
+	} {
+		if got := sanitizeName(in); got != want {
+			t.Errorf("sanitizeName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
