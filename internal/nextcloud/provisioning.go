@@ -1,8 +1,8 @@
 package nextcloud
 
 import (
-	"cmp"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"

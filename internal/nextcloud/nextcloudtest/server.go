@@ -32,8 +32,8 @@ type Server struct {
 	groups map[string]bool
 	// Display names of the groups that have one other than their id.
 	groupNames map[string]string
-	teams  map[string]team // circles of the Teams app, by id
-	apps   map[string]*ExApp
+	teams      map[string]team // circles of the Teams app, by id
+	apps       map[string]*ExApp
 	// Apps with a navigation entry, by id, and pages served without one.
 	navApps    map[string]installedApp
 	extraPages map[string]PageHandler
