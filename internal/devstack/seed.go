@@ -99,6 +99,10 @@ func seedDeparture(nc *nextcloudtest.Server) error {
 	if err := nc.ShareCalendarWith("hugo", "planning", "camille", true); err != nil {
 		return err
 	}
+	nc.NameGroup("bureau", "Bureau de l'association")
+	if err := nc.ShareCollection("hugo", "calendars", "planning", "principals/groups/bureau", false); err != nil {
+		return err
+	}
 	seedBeyondFiles(nc)
 	return nil
 }

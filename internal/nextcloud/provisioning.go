@@ -2,6 +2,7 @@ package nextcloud
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -153,6 +154,28 @@ func (c *Client) Groups(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("list groups: %w", err)
 	}
 	return data.Groups, nil
+}
+
+// GroupNames maps each group id to its display name, as the provisioning
+// API's groups/details answers it (Nextcloud's
+// apps/provisioning_api/lib/Controller/GroupsController.php,
+// getGroupsDetails: {"groups":[{"id","displayname",…}]}); a group without a
+// display name maps to its id.
+func (c *Client) GroupNames(ctx context.Context) (map[string]string, error) {
+	var data struct {
+		Groups []struct {
+			ID          string `json:"id"`
+			DisplayName string `json:"displayname"`
+		} `json:"groups"`
+	}
+	if err := c.ocs(ctx, "GET", NCPath("/cloud/groups/details"), nil, nil, &data); err != nil {
+		return nil, fmt.Errorf("list group names: %w", err)
+	}
+	out := make(map[string]string, len(data.Groups))
+	for _, g := range data.Groups {
+		out[g.ID] = cmp.Or(g.DisplayName, g.ID)
+	}
+	return out, nil
 }
 
 // GroupMembers lists the uids in group gid.

@@ -156,7 +156,37 @@ func (s *Service) Inventory(ctx context.Context, admin, source, target string) (
 	if err := g.Wait(); err != nil {
 		return Inventory{}, fmt.Errorf("inventory of %s: %w", source, err)
 	}
+	if err := s.nameGroups(ctx, admin, &inv); err != nil {
+		return Inventory{}, fmt.Errorf("inventory of %s: %w", source, err)
+	}
 	return inv, nil
+}
+
+// nameGroups gives the groups a collection is shared with their display
+// names: DAV's oc:common-name of a group is its id (fixtures 341, 345), the
+// provisioning API, read by admin, knows its name.
+func (s *Service) nameGroups(ctx context.Context, admin string, inv *Inventory) error {
+	lists := [][]CalendarInfo{inv.Calendars, inv.CalendarsIn, inv.CalendarsGone, inv.AddressBooks, inv.BooksIn}
+	var names map[string]string
+	for _, list := range lists {
+		for _, c := range list {
+			for i, sh := range c.Sharees {
+				if sh.Kind() != "group" {
+					continue
+				}
+				if names == nil {
+					var err error
+					if names, err = s.nc.As(admin).GroupNames(ctx); err != nil {
+						return err
+					}
+				}
+				if name, ok := names[sh.ID()]; ok {
+					c.Sharees[i].Name = name
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // fileInventory lists the source's own files by top-level entry, and apart

@@ -189,12 +189,12 @@ func TestDisabledSource(t *testing.T) {
 
 // TestEverySharee shares a calendar with a user, a group, a team and the
 // target, and an address book with a user and a group: the inventory shows
-// each sharee, the copies keep them all but the target, keep the name
+// each sharee, a group by its display name, the copies keep them all but the target, keep the name
 // (disambiguated only against the target's own calendars) and the colour.
 func TestEverySharee(t *testing.T) {
 	l := newLab(t)
 	ctx := context.Background()
-	l.nc.AddGroup("bureau")
+	l.nc.NameGroup("bureau", "Bureau de l'association")
 	l.nc.AddTeam("F9UG1OmX78ejXCS1OCzBGvjvh5Q1Z8c", "Equipe Permanences", "carol")
 	l.nc.PutCalendar("alice", "permanences", "Permanences")
 	l.nc.PutObject("alice", "calendars", "permanences", "p.ics", event("perm-1", "alice@asso.example"))
@@ -217,7 +217,10 @@ func TestEverySharee(t *testing.T) {
 	if len(perm.Sharees) != 3 || perm.Sharees[0].Kind() != "group" || perm.Sharees[1].Kind() != "team" || perm.Sharees[1].Name != "Equipe Permanences" {
 		t.Errorf("sharees in the inventory = %+v", perm.Sharees)
 	}
-	if book := inv.AddressBooks[0]; len(book.Sharees) != 2 {
+	if perm.Sharees[0].Name != "Bureau de l'association" {
+		t.Errorf("group sharee named %q, want its display name", perm.Sharees[0].Name)
+	}
+	if book := inv.AddressBooks[0]; len(book.Sharees) != 2 || book.Sharees[1].Name != "Bureau de l'association" {
 		t.Errorf("address book sharees = %+v", book.Sharees)
 	}
 	id, err := l.svc.Start(ctx, "camille", "alice", "bob", Choice{Calendars: []string{"permanences", "team-cal"}, AddressBooks: []string{"contacts"}})

@@ -43,6 +43,8 @@ test('the admin moves a departing member\'s data to another account', async () =
 	await page.locator('[data-inventory]').click()
 	const inventory = page.locator('[data-inventory-view]')
 	await inventory.getByText('Planning du jardin — 12 événements').waitFor({ timeout: 15000 })
+	// A group is named as Nextcloud shows it, not by its id.
+	await inventory.getByText('partagé avec Camille Martin, groupe Bureau de l\'association').waitFor()
 	await inventory.getByText('Contacts — 3 contacts').waitFor()
 	// Deck and Talk: what Hugo owns or moderates, and what stays as it is.
 	await inventory.locator('[data-boards]').getByText('Potager 2027 — 3 listes, 4 cartes').waitFor()
@@ -92,14 +94,49 @@ test('a disabled member: the page says so and offers to enable the account for t
 	await pick(page, 'data-target', 'Léa')
 	await page.locator('[data-inventory]').click()
 	const note = page.locator('[data-source-disabled]')
-	await note.getByText('Le compte de Paul Fournier est désactivé').waitFor({ timeout: 15000 })
+	await note.getByText('Le compte de Paul Fournier est désactivé. Vous pouvez déplacer ses agendas et ses carnets d\'adresses. Pour déplacer aussi ses fichiers et ses partages, activez le compte pendant le transfert :').waitFor({ timeout: 15000 })
 	await page.locator('[data-space]').getByText('Léa Laurent n\'a pas de limite d\'espace.').waitFor()
-	assert.equal(await page.locator('[data-start]').isDisabled(), true, 'files of a disabled account cannot move without enabling it')
+	// The files start unticked, like the enabling they need.
+	const allFiles = page.locator('input[data-all-files], [data-all-files] input')
+	const enable = page.locator('input[data-enable-source], [data-enable-source] input')
+	assert.equal(await enable.isChecked(), false)
+	assert.equal(await allFiles.isChecked(), false, 'files of a disabled account are not chosen before enabling it')
+	assert.equal(await page.getByText('Pour déplacer les fichiers, activez le compte').count(), 0)
 	await note.getByText('Activer le compte de Paul Fournier pendant le transfert').click()
 	await page.locator('[data-confirmation]').getByText('Le compte de Paul Fournier est activé pendant le transfert').waitFor()
+	assert.equal(await allFiles.isChecked(), true, 'enabling the account chooses its files')
 	assert.equal(await page.locator('[data-start]').isDisabled(), false)
+	await note.getByText('Activer le compte de Paul Fournier pendant le transfert').click()
+	await page.waitForFunction(() => !document.querySelector('input[data-all-files], [data-all-files] input').checked)
+	await note.getByText('Activer le compte de Paul Fournier pendant le transfert').click()
+	await page.waitForFunction(() => document.querySelector('input[data-all-files], [data-all-files] input').checked)
 	if (process.env.ASSOKIT_SCREENSHOTS) {
 		await page.screenshot({ path: process.env.ASSOKIT_SCREENSHOTS + '/transfer-disabled.png', fullPage: true })
 	}
 	assert.deepEqual(errors, [])
+})
+
+test('Enter picks the account that matches what was typed, even before the search answers', async () => {
+	const page = await env.browser.newPage()
+	const errors = []
+	page.on('pageerror', (e) => errors.push(e.message))
+	// A slow server: the answer to a search comes a second and a half late.
+	await page.route((url) => url.pathname.endsWith('/transfer/accounts') && url.searchParams.get('q'), async (route) => {
+		await new Promise((resolve) => setTimeout(resolve, 1500))
+		await route.continue()
+	})
+	await signIn(page, env.baseURL, 'camille', 'transfers')
+	await page.getByRole('heading', { name: 'Transferts', exact: true }).waitFor({ timeout: 15000 })
+	await page.locator('[data-source].vs--loading').waitFor({ state: 'detached', timeout: 15000 })
+	await page.locator('[data-source] input').click()
+	await page.keyboard.type('Léa')
+	await page.keyboard.press('Enter')
+	await page.locator('[data-source] .vs__selected').getByText('Léa Laurent').waitFor({ timeout: 5000 })
+	// The second picker too.
+	await page.locator('[data-target] input').focus()
+	await page.keyboard.type('chloe')
+	await page.keyboard.press('Enter')
+	await page.locator('[data-target] .vs__selected').getByText('Chloé Michel').waitFor({ timeout: 5000 })
+	assert.deepEqual(errors, [])
+	await page.close()
 })

@@ -1,6 +1,7 @@
 package nextcloudtest
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"net/http"
@@ -140,6 +141,26 @@ func (s *Server) serveProvisioning(o *ocsReq) {
 			sort.Strings(gs)
 			o.ok(map[string]any{"groups": gs})
 		}
+	case len(parts) == 2 && parts[0] == "groups" && parts[1] == "details" && m == "GET":
+		if needAdmin() {
+			ids := make([]string, 0, len(s.groups))
+			for g := range s.groups {
+				ids = append(ids, g)
+			}
+			sort.Strings(ids)
+			gs := []map[string]any{}
+			for _, g := range ids {
+				members := 0
+				for _, u := range s.users {
+					if hasGroup(u.Groups, g) {
+						members++
+					}
+				}
+				gs = append(gs, map[string]any{"id": g, "displayname": cmp.Or(s.groupNames[g], g), "usercount": members,
+					"disabled": 0, "canAdd": true, "canRemove": true})
+			}
+			o.ok(map[string]any{"groups": gs})
+		}
 	case len(parts) == 1 && parts[0] == "groups" && m == "POST":
 		if needAdmin() {
 			gid := o.str("groupid")
@@ -150,6 +171,9 @@ func (s *Server) serveProvisioning(o *ocsReq) {
 				o.reply(102, "group exists", nil)
 			default:
 				s.groups[gid] = true
+				if name := o.str("displayname"); name != "" {
+					s.groupNames[gid] = name
+				}
 				o.ok(nil)
 			}
 		}

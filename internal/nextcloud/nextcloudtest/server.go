@@ -30,8 +30,10 @@ type Server struct {
 	url    string
 	users  map[string]*User
 	groups map[string]bool
-	teams  map[string]team // circles of the Teams app, by id
-	apps   map[string]*ExApp
+	// Display names of the groups that have one other than their id.
+	groupNames map[string]string
+	teams      map[string]team // circles of the Teams app, by id
+	apps       map[string]*ExApp
 	// Apps with a navigation entry, by id, and pages served without one.
 	navApps    map[string]installedApp
 	extraPages map[string]PageHandler
@@ -125,7 +127,7 @@ type userDAV struct {
 // listen: call Start, or use it as an http.Handler.
 func New() *Server {
 	s := &Server{
-		users: map[string]*User{}, groups: map[string]bool{"admin": true}, teams: map[string]team{},
+		users: map[string]*User{}, groups: map[string]bool{"admin": true}, groupNames: map[string]string{}, teams: map[string]team{},
 		apps: map[string]*ExApp{}, navApps: map[string]installedApp{}, extraPages: map[string]PageHandler{}, dav: map[string]*userDAV{}, requests: map[string]int{},
 		transfers: map[int]*fileTransfer{},
 		now:       time.Now, nextID: 1,
@@ -211,6 +213,15 @@ func (s *Server) AddGroup(gid string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.groups[gid] = true
+}
+
+// NameGroup gives group gid (created if needed) the display name name, as
+// an admin does in Nextcloud's account settings.
+func (s *Server) NameGroup(gid, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.groups[gid] = true
+	s.groupNames[gid] = name
 }
 
 // Users returns a copy of every account, sorted by uid.
