@@ -47,13 +47,15 @@ func TestCSSVariablesAreNextcloud32s(t *testing.T) {
 }
 
 // The top-menu page has Nextcloud's frame: the two "content" elements, the
-// hidden page heading, the skip links, the stylesheets it serves.
+// hidden page heading, the skip links, the stylesheets it serves, the app
+// menu's "More apps" button.
 func TestEmbeddedPageFrame(t *testing.T) {
 	s := NewServer(t)
 	s.AddUser(User{ID: "lea", DisplayName: "Léa", Enabled: true, Language: "fr"})
 	s.InstallExApp(ExApp{ID: "assokit", Name: "AssoKit"})
 	s.apps["assokit"].TopMenus = map[string]TopMenuEntry{
 		"assokit":   {Name: "assokit", DisplayName: "AssoKit"},
+		"paheko":    {Name: "paheko", DisplayName: "Paheko"},
 		"transfers": {Name: "transfers", DisplayName: "Transferts", AdminRequired: 1},
 	}
 	get := func(path string) (int, string) {
@@ -76,6 +78,8 @@ func TestEmbeddedPageFrame(t *testing.T) {
 		`<div id="content"></div>`,
 		`<a href="#app-content" class="button primary skip-navigation skip-content">Passer au contenu principal</a>`,
 		`href="/core/css/server.css"`, `href="/apps/theming/theme/default.css?plain=1"`,
+		// Under 1024 px the apps that do not fit go into core's "More apps" menu.
+		`<button type="button" aria-label="Plus d&#39;applications"`,
 	} {
 		if status != http.StatusOK || !strings.Contains(html, want) {
 			t.Errorf("status %d; page lacks %s", status, want)

@@ -98,6 +98,10 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 // mount points (the fake fills the app menu and puts its account switcher
 // in the user menu), and the two elements with id "content": Nextcloud's,
 // holding the hidden page heading, and AppAPI's empty one inside it.
+// Under 1024 px the app menu keeps the current app and puts the others in a
+// "More apps" menu button, as core's AppMenu.vue does with NcActions for the
+// apps that do not fit (core/src/components/AppMenu.vue); the fake shows
+// names where Nextcloud shows icons, since it serves no app icons.
 var embeddedTmpl = template.Must(template.New("embedded").Parse(`<!DOCTYPE html>
 <html class="ng-csp" data-placeholder-focus="false" lang="{{.Lang}}" data-locale="{{.Locale}}" translate="no">
 <head data-user="{{.User}}" data-user-displayname="{{.DisplayName}}" data-requesttoken="{{.Token}}">
@@ -108,12 +112,21 @@ var embeddedTmpl = template.Must(template.New("embedded").Parse(`<!DOCTYPE html>
 <link rel="stylesheet" href="/core/css/server.css">
 {{range .Styles}}<link rel="stylesheet" href="{{.}}">
 {{end}}<style nonce="{{.Nonce}}">
-#header-start__appmenu ul{display:flex;gap:2px;margin:0;padding:0}
-#header-start__appmenu a{display:block;padding:6px 10px;border-radius:var(--border-radius-element);color:var(--color-background-plain-text)}
-#header-start__appmenu a[aria-current]{background:rgba(255,255,255,.2)}
+.app-menu__list{display:flex;gap:2px;margin:0;padding:0}
+.app-menu__list a{display:block;padding:6px 10px;border-radius:var(--border-radius-element);color:var(--color-background-plain-text)}
+.app-menu__list a[aria-current]{background:rgba(255,255,255,.2)}
 #user-menu{display:flex;gap:6px;align-items:center;padding:0 12px;font-size:var(--font-size-small)}
 #user-menu select{font:inherit;max-width:12em}
-@media (max-width:1024px){#header-start__appmenu li:not(:has([aria-current])){display:none}#user-menu span{display:none}}
+#header-start__appmenu{display:flex;align-items:center;gap:2px;position:relative}
+.app-menu__overflow{display:none}
+.app-menu__overflow>button{min-width:44px;min-height:44px;border:0;border-radius:var(--border-radius-element);background:transparent;color:var(--color-background-plain-text);font-size:20px;line-height:1;cursor:pointer}
+.app-menu__overflow>button:hover,.app-menu__overflow>button:focus-visible,.app-menu__overflow>button[aria-expanded="true"]{background:rgba(255,255,255,.2)}
+.app-menu__overflow>button:focus-visible,.app-menu__list a:focus-visible{outline:2px solid var(--color-background-plain-text);outline-offset:-2px}
+.app-menu__overflow ul{position:absolute;top:100%;left:0;z-index:2000;min-width:14em;margin:4px 0 0;padding:4px;list-style:none;background:var(--color-main-background);border-radius:var(--border-radius-large);box-shadow:0 1px 10px var(--color-box-shadow)}
+.app-menu__overflow ul[hidden]{display:none}
+.app-menu__overflow ul a{display:block;padding:0 12px;min-height:44px;line-height:44px;border-radius:var(--border-radius-element);color:var(--color-main-text)}
+.app-menu__overflow ul a:hover,.app-menu__overflow ul a:focus{background:var(--color-background-hover)}
+@media (max-width:1024px){.app-menu__list>li:not(:has([aria-current])){display:none}.app-menu__list a{max-width:8em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}.app-menu__overflow{display:block}#user-menu{padding:0 8px}#user-menu span{display:none}#user-menu select{max-width:8em}}
 </style>
 <script nonce="{{.Nonce}}">var _oc_debug=false;var _oc_isadmin={{.IsAdmin}};var _oc_webroot="";var _oc_config={"modRewriteWorking":true,"version":"32.0.1.2","versionstring":"32.0.1"};
 window.OC=window.OC||{config:{version:"32.0.1.2",versionstring:"32.0.1",modRewriteWorking:true},webroot:"",isUserAdmin:function(){return {{.IsAdmin}}},getCurrentUser:function(){return {uid:{{.User}},displayName:{{.DisplayName}}}},getLanguage:function(){return {{.Lang}}},getLocale:function(){return {{.Locale}}}};</script>
@@ -126,13 +139,24 @@ window.OC=window.OC||{config:{version:"32.0.1.2",versionstring:"32.0.1",modRewri
 <div id="skip-actions"><a href="#app-content" class="button primary skip-navigation skip-content">{{.SkipContent}}</a><a href="#app-navigation" class="button primary skip-navigation">{{.SkipNavigation}}</a></div>
 <header id="header">
 <div class="header-start"><a href="/" aria-label="{{.GoHome}}" id="nextcloud"><div class="logo logo-icon"></div></a>
-<nav id="header-start__appmenu" aria-label="{{.AppsLabel}}"><ul>{{range .Menus}}<li data-app-id="{{.ID}}"><a href="{{.Href}}"{{if .Active}} aria-current="page"{{end}}>{{.Name}}</a></li>{{end}}</ul></nav></div>
+<nav id="header-start__appmenu" aria-label="{{.AppsLabel}}"><ul class="app-menu__list">{{range .Menus}}<li data-app-id="{{.ID}}"><a href="{{.Href}}"{{if .Active}} aria-current="page"{{end}}>{{.Name}}</a></li>{{end}}</ul>{{if gt (len .Menus) 1}}
+<div class="app-menu__overflow"><button type="button" aria-label="{{.MoreApps}}" title="{{.MoreApps}}" aria-haspopup="menu" aria-expanded="false" aria-controls="app-menu-overflow">&#x22EF;</button>
+<ul id="app-menu-overflow" role="menu" aria-label="{{.MoreApps}}" hidden>{{range .Menus}}{{if not .Active}}<li role="none" data-app-id="{{.ID}}"><a role="menuitem" href="{{.Href}}">{{.Name}}</a></li>{{end}}{{end}}</ul></div>{{end}}</nav></div>
 <div class="header-end"><div id="unified-search"></div><div id="notifications"></div><div id="contactsmenu"></div>
 <div id="user-menu" data-demo-switcher><span>Démo · compte :</span><form method="post" action="/login"><input type="hidden" name="redirect_url" value="{{.Path}}">
 <select name="user" aria-label="Changer de compte de démo">{{range .Users}}<option value="{{.ID}}"{{if eq .ID $.User}} selected{{end}}>{{.DisplayName}} ({{.ID}})</option>{{end}}</select>
 <noscript><button>OK</button></noscript></form></div></div>
 </header>
 <script nonce="{{.Nonce}}">document.querySelector('[data-demo-switcher] select').addEventListener('change',function(e){e.target.form.submit()})</script>
+<script nonce="{{.Nonce}}">(function(){var b=document.querySelector('.app-menu__overflow>button'),m=document.getElementById('app-menu-overflow');if(!b){return}
+function items(){return [].slice.call(m.querySelectorAll('a'))}
+function show(open,focus){m.hidden=!open;b.setAttribute('aria-expanded',String(open));if(open&&focus!=null&&items().length){items()[(focus+items().length)%items().length].focus()}}
+b.addEventListener('click',function(e){show(m.hidden,e.detail===0?0:null)});
+b.addEventListener('keydown',function(e){if(e.key==='ArrowDown'||e.key==='ArrowUp'){e.preventDefault();show(true,e.key==='ArrowDown'?0:-1)}});
+m.addEventListener('keydown',function(e){var i=items().indexOf(document.activeElement);
+if(e.key==='Escape'){e.preventDefault();show(false);b.focus()}else if(e.key==='ArrowDown'){e.preventDefault();show(true,i+1)}else if(e.key==='ArrowUp'){e.preventDefault();show(true,i-1)}
+else if(e.key==='Home'){e.preventDefault();show(true,0)}else if(e.key==='End'){e.preventDefault();show(true,-1)}else if(e.key==='Tab'){show(false)}});
+document.addEventListener('click',function(e){if(!m.hidden&&!b.parentNode.contains(e.target)){show(false)}})})()</script>
 <div id="content" class="app-app_api"><h1 class="hidden-visually" id="page-heading-level-1">Nextcloud</h1>
 {{if .NotFound}}<div id="app-content" style="flex:1;background:var(--color-main-background);text-align:center;padding-top:20vh"><h2>{{.NotFoundTitle}}</h2><p>{{.NotFoundText}}</p><p><a href="/" style="text-decoration:underline">{{.NotFoundBack}}</a></p></div>{{else}}<div id="content"></div>{{end}}
 </div>
@@ -143,12 +167,12 @@ window.OC=window.OC||{config:{version:"32.0.1.2",versionstring:"32.0.1",modRewri
 var frameTexts = map[string]map[string]string{
 	"fr": {"NoScript": "Cette application requiert JavaScript pour fonctionner correctement. Veuillez activer JavaScript et recharger la page.",
 		"SkipContent": "Passer au contenu principal", "SkipNavigation": "Passer à la navigation d'application",
-		"GoHome": "Aller à Tableau de bord", "AppsLabel": "Menu des applications",
+		"GoHome": "Aller à Tableau de bord", "AppsLabel": "Menu des applications", "MoreApps": "Plus d'applications",
 		"NotFoundTitle": "Page introuvable", "NotFoundText": "La page n'a pas pu être trouvée sur le serveur ou vous n'êtes peut-être pas autorisé à la consulter.",
 		"NotFoundBack": "Retour à Nextcloud"},
 	"en": {"NoScript": "This application requires JavaScript for correct operation. Please enable JavaScript and reload the page.",
 		"SkipContent": "Skip to main content", "SkipNavigation": "Skip to navigation of app",
-		"GoHome": "Go to Dashboard", "AppsLabel": "Applications menu",
+		"GoHome": "Go to Dashboard", "AppsLabel": "Applications menu", "MoreApps": "More apps",
 		"NotFoundTitle": "Page not found", "NotFoundText": "The page could not be found on the server or you may not be allowed to see it.",
 		"NotFoundBack": "Back to Nextcloud"},
 }
