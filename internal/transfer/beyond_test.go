@@ -451,6 +451,47 @@ func TestEndTextBeyondHalfDone(t *testing.T) {
 	}
 }
 
+// TestDetailHandedOver: the report marks a failed board or conversation
+// as handed over exactly when the notifications say it moved (handedOver),
+// from the same journaled step.
+func TestDetailHandedOver(t *testing.T) {
+	l := newLab(t)
+	ctx := context.Background()
+	failed := []store.TransferItem{
+		{Kind: "board", Label: "Bureau", Step: stepBoardMoved, State: "failed", Error: "nextcloud_unreachable"},
+		{Kind: "board", Label: "Fête", State: "failed", Error: "nextcloud_unreachable"},
+		{Kind: "board", Label: "Jardin", Step: stepBoardMoved, State: "failed", Error: errBoardNotOwned.Code()},
+		{Kind: "conversation", Label: "Accueil", Step: stepTalkPromoted, State: "failed", Error: "nextcloud_unreachable"},
+		{Kind: "conversation", Label: "Café", Step: stepTalkPromoted, State: "failed", Error: errNoModerator.Code()},
+		{Kind: "conversation", Label: "Arrosage", Step: stepTalkAdded, State: "failed", Error: "nextcloud_unreachable"},
+		{Kind: "conversation", Label: "Bureau", Step: stepTalkLeft, State: "done"},
+	}
+	id, err := l.st.CreateTransfer(ctx, store.Transfer{Source: "alice", Target: "bob", Admin: "camille"}, failed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := l.st.TransferItems(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, it := range items {
+		it.Step, it.State, it.Error = failed[i].Step, failed[i].State, failed[i].Error
+		if err := l.st.SaveTransferItem(ctx, it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := l.svc.Detail(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"board:Bureau": true, "conversation:Accueil": true}
+	for _, v := range d.Items {
+		if got := v.HandedOver; got != want[v.Kind+":"+v.Label] {
+			t.Errorf("%s %q: handedOver = %v", v.Kind, v.Label, got)
+		}
+	}
+}
+
 // TestBeyondLeaveAnswerLost: Talk lets the source leave but its answer is
 // lost (a proxy's 502), and the client sends the request again, which Talk
 // answers 404 as to any former participant: the conversation is handed

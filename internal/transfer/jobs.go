@@ -129,6 +129,10 @@ type ItemView struct {
 	store.TransferItem
 	Folder   string `json:"folder,omitempty"`   // files: the folder they landed in, as Nextcloud named it
 	CopyName string `json:"copyName,omitempty"` // calendars, address books: the copy's name at the target
+	// HandedOver is true for a failed board or conversation that the
+	// target got before its last step failed (handedOver): the page then
+	// tells what the notifications tell.
+	HandedOver bool `json:"handedOver,omitempty"`
 }
 
 // Detail is a transfer with its journal, for the progress view and the report.
@@ -152,7 +156,7 @@ func (s *Service) Detail(ctx context.Context, id int64) (Detail, error) {
 	for _, it := range items {
 		var d itemData
 		decode(it.Data, &d)
-		v := ItemView{TransferItem: it, Folder: d.Folder}
+		v := ItemView{TransferItem: it, Folder: d.Folder, HandedOver: handedOver(it)}
 		if it.Kind == "calendar" || it.Kind == "addressbook" {
 			v.CopyName = d.Name
 		}

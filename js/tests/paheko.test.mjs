@@ -19,6 +19,38 @@ function signIn(page, uid, menu) {
 	return signInAs(page, baseURL, uid, menu)
 }
 
+// First: before any synchronisation, the admin's account has no member
+// record yet, and the page says what the admin can do about it.
+test('an admin whose account is not linked yet is led to the members synchronisation', async () => {
+	const page = await browser.newPage({ viewport: { width: 390, height: 844 } })
+	const errors = []
+	page.on('pageerror', (e) => errors.push(e.message))
+	await signIn(page, 'camille', 'paheko')
+	const note = page.locator('[data-not-linked]')
+	await note.getByText('En tant qu\'administrateur·rice, vous le reliez vous-même : dans « Membres » plus bas, lancez la synchronisation').waitFor({ timeout: 15000 })
+	assert.equal(await note.getByText('prévenez un administrateur').count(), 0)
+	await note.getByRole('button', { name: 'Aller à « Membres »' }).click()
+	const members = page.locator('[data-paheko-members]')
+	await page.waitForFunction(() => document.activeElement?.hasAttribute('data-paheko-members'))
+	await members.evaluate((el) => new Promise((resolve) => setTimeout(resolve, 800)))
+	assert.ok(await members.isVisible())
+	const top = await members.evaluate((el) => el.getBoundingClientRect().top)
+	assert.ok(top >= 0 && top < 844, 'members heading at ' + top)
+	assert.deepEqual(errors, [])
+	await page.close()
+})
+
+// A member whose account is not linked yet is told to ask an administrator.
+test('a member whose account is not linked yet reads who to tell', async () => {
+	const page = await browser.newPage()
+	await signIn(page, 'jeanne', 'paheko')
+	const note = page.locator('[data-not-linked]')
+	await note.getByText('Votre compte Nextcloud n\'est pas encore relié à votre fiche de membre dans Paheko').waitFor({ timeout: 15000 })
+	await note.getByText(/Si cela dure, prévenez /).waitFor()
+	assert.equal(await note.getByRole('button').count(), 0)
+	await page.close()
+})
+
 test('the admin checks Paheko, previews and runs the synchronisation', async () => {
 	const page = await browser.newPage()
 	const errors = []

@@ -84,6 +84,39 @@ test('the admin moves a departing member\'s data to another account', async () =
 	await page.close()
 })
 
+// The report tells a board or a conversation handed over before its last
+// step failed as the notifications do (the report's handedOver), and the
+// step a board or a conversation is at while it runs. The journal of the
+// transfer above is rewritten on its way to the page.
+test('the report tells what became of a board or a conversation whose last step failed', async () => {
+	const page = await env.browser.newPage()
+	const errors = []
+	page.on('pageerror', (e) => errors.push(e.message))
+	await page.route((url) => /\/admin\/transfers\/\d+$/.test(url.pathname), async (route) => {
+		const res = await route.fetch()
+		const detail = await res.json()
+		const boards = detail.items.filter((it) => it.kind === 'board')
+		const talks = detail.items.filter((it) => it.kind === 'conversation')
+		Object.assign(boards[0], { state: 'failed', step: 'moved', error: 'transfer_error', handedOver: true })
+		Object.assign(boards[1], { state: 'running', step: 'moved' })
+		Object.assign(talks[0], { state: 'failed', step: 'promoted', error: 'transfer_error', handedOver: true })
+		Object.assign(talks[1], { state: 'failed', step: 'added', error: 'transfer_error' })
+		Object.assign(talks[2], { state: 'running', step: 'added' })
+		await route.fulfill({ response: res, json: detail })
+	})
+	await signIn(page, env.baseURL, 'camille', 'transfers')
+	await page.locator('[data-history]').getByText(/ : de Hugo Moreau vers Chloé Michel/).first().click({ timeout: 15000 })
+	const items = page.locator('[data-progress]')
+	await items.getByText('Appartient maintenant à Chloé Michel ; les cartes gardent leurs auteurs et les personnes assignées ; l\'accès de Hugo Moreau n\'a pas pu être retiré : Hugo Moreau en reste membre').waitFor({ timeout: 15000 })
+	await items.getByText('Appartient maintenant à Chloé Michel ; retrait de l\'accès de Hugo Moreau').waitFor()
+	await items.getByText('Chloé Michel modère maintenant la conversation ; Hugo Moreau n\'a pas pu la quitter et y est toujours').waitFor()
+	await items.getByText('Chloé Michel devient modérateur·rice').waitFor()
+	// Only the conversation the target does not moderate yet was kept.
+	assert.equal(await items.getByText('Cet élément n\'a pas pu être transféré ; l\'original a été conservé.').count(), 1)
+	assert.deepEqual(errors, [])
+	await page.close()
+})
+
 test('a disabled member: the page says so and offers to enable the account for the transfer', async () => {
 	const page = await env.browser.newPage({ viewport: { width: 390, height: 844 } })
 	const errors = []
