@@ -118,15 +118,6 @@ func (c *Client) Upload(ctx context.Context, p string, r io.Reader, size int64) 
 	return body.Close()
 }
 
-// Download reads the file at p in the acting user's files, at most limit bytes.
-func (c *Client) Download(ctx context.Context, p string, limit int64) ([]byte, error) {
-	raw, _, err := c.davRequest(ctx, "GET", c.filesPath(p, false), "", nil, nil, limit)
-	if err != nil {
-		return nil, fmt.Errorf("download %s: %w", p, err)
-	}
-	return raw, nil
-}
-
 // Mkdir creates the folder p in the acting user's files. A folder that exists
 // already is not an error.
 func (c *Client) Mkdir(ctx context.Context, p string) error {
